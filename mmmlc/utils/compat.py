@@ -5,13 +5,15 @@ Two problems of today's stack are fixed here, narrowly:
 1. PyTorch >= 2.6 loads with ``torch.load(weights_only=True)`` by default,
    and mmengine 0.10.7's checkpoints hold a ``MessageHub`` whose
    ``HistoryBuffer`` objects (and the numpy arrays inside them) are not on
-   PyTorch's allow-list. We allow-list exactly those globals. The buffer also
-   pickles its statistics methods (``HistoryBuffer.min`` ...) by reference,
-   which pickle writes as ``getattr(HistoryBuffer, 'min')``: allowing the real
+   PyTorch's allow-list. We allow-list exactly those globals. Two objects
+   also pickle functions by reference, which pickle writes as
+   ``getattr(Class, 'name')``: the buffer's statistics methods
+   (``HistoryBuffer.min`` ...) and the one-cycle scheduler's annealing
+   function (``OneCycleParamScheduler._annealing_cos``). Allowing the real
    ``builtins.getattr`` would open arbitrary code execution, so the name
-   ``builtins.getattr`` is bound to :func:`history_buffer_getattr`, which
-   resolves only the statistics methods registered on ``HistoryBuffer`` and
-   refuses everything else. ``weights_only`` itself is never turned off.
+   ``builtins.getattr`` is bound to :func:`checkpoint_getattr`, which
+   resolves only those attributes and refuses everything else.
+   ``weights_only`` itself is never turned off.
 2. mmpretrain 1.2.0 enables its multi-modal models (BLIP, ...) whenever
    pycocotools and transformers >= 4.28 are importable, and those modules
    fail to import with transformers >= 5 (``apply_chunking_to_forward`` was
@@ -25,34 +27,47 @@ from importlib import metadata
 import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.optim.scheduler.param_scheduler import OneCycleParamScheduler
 from mmengine.utils import digit_version
 
 _DONE = False
 
 
-def history_buffer_getattr(obj: object, name: str) -> object:
+def _allowed_attributes(obj: object) -> tuple:
+    """Attributes of ``obj`` that mmengine checkpoints pickle by reference."""
+    if obj is HistoryBuffer:
+        # Custom methods registered with HistoryBuffer.register_statistics
+        # are pickled the same way.
+        return ('min', 'max', 'current', 'mean',
+                *HistoryBuffer._statistics_methods)
+    if obj is OneCycleParamScheduler:
+        return ('_annealing_cos', '_annealing_linear')
+    return ()
+
+
+def checkpoint_getattr(obj: object, name: str) -> object:
     """Stand-in for ``builtins.getattr`` in ``weights_only`` loads.
 
     Args:
-        obj (object): Must be the ``HistoryBuffer`` class.
-        name (str): A statistics method registered on ``HistoryBuffer``
-            (``min``, ``max``, ``current``, ``mean`` or a custom one).
+        obj (object): ``HistoryBuffer`` or ``OneCycleParamScheduler``.
+        name (str): A statistics method of ``HistoryBuffer`` (``min``,
+            ``max``, ``current``, ``mean`` or a registered custom one), or an
+            annealing function of ``OneCycleParamScheduler``.
 
     Returns:
-        object: The statistics method.
+        object: The attribute.
 
     Raises:
         pickle.UnpicklingError: For any other object or attribute.
     """
     import pickle
-    methods = HistoryBuffer._statistics_methods
-    if obj is HistoryBuffer and isinstance(name, str) and (
-            name in methods or name in ('min', 'max', 'current', 'mean')):
-        return getattr(HistoryBuffer, name)
+    if isinstance(name, str) and name in _allowed_attributes(obj):
+        return getattr(obj, name)
     raise pickle.UnpicklingError(
         f'Refusing getattr({obj!r}, {name!r}) while loading a checkpoint '
-        'with weights_only=True: only HistoryBuffer statistics methods are '
-        'allowed.')
+        'with weights_only=True: only the functions mmengine checkpoints '
+        'reference (HistoryBuffer statistics, OneCycleParamScheduler '
+        'annealing) are allowed.')
 
 
 def _numpy_checkpoint_globals() -> list:
@@ -82,7 +97,8 @@ def allow_mmengine_checkpoint_globals() -> None:
                'numpy.core.multiarray._reconstruct'),
               (core.multiarray.scalar, 'numpy.core.multiarray.scalar')]
     add_safe_globals(_numpy_checkpoint_globals() + legacy + [
-        HistoryBuffer, (history_buffer_getattr, 'builtins.getattr')
+        HistoryBuffer, OneCycleParamScheduler,
+        (checkpoint_getattr, 'builtins.getattr')
     ])
 
 

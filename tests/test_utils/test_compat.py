@@ -9,9 +9,10 @@ import pytest
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.logging import MessageHub
+from mmengine.optim.scheduler.param_scheduler import OneCycleParamScheduler
 
 import mmmlc  # noqa: F401
-from mmmlc.utils.compat import history_buffer_getattr
+from mmmlc.utils.compat import checkpoint_getattr
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 
@@ -33,11 +34,12 @@ def test_message_hub_checkpoint_loads_with_weights_only(tmp_path):
 
 class _GetattrOnHistoryBuffer:
 
-    def __init__(self, name):
+    def __init__(self, name, owner=HistoryBuffer):
         self.name = name
+        self.owner = owner
 
     def __reduce__(self):
-        return getattr, (HistoryBuffer, self.name)
+        return getattr, (self.owner, self.name)
 
 
 def test_restricted_getattr_refuses_other_attributes(tmp_path):
@@ -46,11 +48,60 @@ def test_restricted_getattr_refuses_other_attributes(tmp_path):
     with pytest.raises(pickle.UnpicklingError, match='Refusing getattr'):
         torch.load(path, weights_only=True)
     with pytest.raises(pickle.UnpicklingError):
-        history_buffer_getattr(os, 'system')
+        checkpoint_getattr(os, 'system')
     # The allowed names resolve to the real methods.
     path = tmp_path / 'ok.pth'
     torch.save({'x': _GetattrOnHistoryBuffer('mean')}, path)
     assert torch.load(path, weights_only=True)['x'] is HistoryBuffer.mean
+    torch.save({'x': _GetattrOnHistoryBuffer('__init__', OneCycleParamScheduler)}, path)
+    with pytest.raises(pickle.UnpicklingError, match='Refusing getattr'):
+        torch.load(path, weights_only=True)
+
+
+def test_runner_checkpoint_with_one_cycle_and_ema_loads(tmp_path):
+    """A real Runner checkpoint (one-cycle lr, EMA) loads and resumes."""
+    from mmengine.model import BaseModel
+    from mmengine.runner import Runner
+
+    class Linear(BaseModel):
+
+        def __init__(self):
+            super().__init__()
+            self.fc = torch.nn.Linear(2, 1)
+
+        def forward(self, inputs, labels=None, mode='loss'):
+            return dict(loss=((self.fc(inputs) - labels)**2).mean())
+
+    data = [dict(inputs=torch.randn(2), labels=torch.randn(1))
+            for _ in range(8)]
+
+    def runner(max_epochs, resume):
+        return Runner(
+            model=Linear(),
+            work_dir=str(tmp_path),
+            train_dataloader=dict(
+                dataset=data,
+                sampler=dict(type='DefaultSampler', shuffle=False),
+                batch_size=4,
+                collate_fn=dict(type='default_collate')),
+            optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+            param_scheduler=dict(
+                type='OneCycleLR', eta_max=0.1, by_epoch=True, begin=0,
+                end=3, convert_to_iter_based=True),
+            custom_hooks=[dict(type='EMAHook', momentum=0.01)],
+            train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
+            default_hooks=dict(checkpoint=dict(
+                type='CheckpointHook', interval=1)),
+            resume=resume,
+            default_scope='mmengine')
+
+    runner(2, False).train()
+    state = torch.load(tmp_path / 'epoch_2.pth', weights_only=True)
+    assert state['meta']['epoch'] == 2
+    assert state['param_schedulers'][0]['last_step'] == 4
+    resumed = runner(3, True)
+    resumed.train()
+    assert resumed.epoch == 3
 
 
 FAKE_TRANSFORMERS_5 = {
