@@ -3,3 +3,5 @@ from .coco import COCODataset
 from .nuswide import NUSWIDEDataset
 from .openimages import OpenImagesOHMSDataset
 from .voc import VOCDataset
+from .digit_scenes import DigitScenesDataset
+from .digit_scenes_builder import build_digit_scenes

@@ -36,8 +36,10 @@ class VOCDataset(MultiLabelDataset):
             JPEGImages/<id>.jpg
             ImageSets/Main/{train,val,trainval,test}.txt
 
-    Class-specific lists (``ImageSets/Main/<class>_<split>.txt``, two columns)
-    are not image lists and are rejected.
+    DeepLab/SBD-style lists (``/JPEGImages/<id>.jpg /SegmentationClassAug/
+    <id>.png`` per line, as in the common ``train_aug.txt``) are read by the
+    image name. Class-specific lists (``ImageSets/Main/<class>_<split>.txt``,
+    an id and a 1/-1/0 flag) are not image lists and are rejected.
 
     Labels. ``gt_label`` holds the classes with at least one non-difficult
     object; ``gt_label_difficult`` the classes present *only* as difficult
@@ -144,12 +146,21 @@ class VOCDataset(MultiLabelDataset):
         Returns:
             list[str]: Image ids in file order.
         """
-        img_ids = read_lines(self.ann_file, 'a VOC image list')
-        for line_no, line in enumerate(img_ids, start=1):
-            if len(line.split()) != 1:
+        lines = read_lines(self.ann_file, 'a VOC image list')
+        img_ids = []
+        for line_no, line in enumerate(lines, start=1):
+            fields = line.split()
+            if len(fields) == 1:
+                img_ids.append(fields[0])
+            elif len(fields) == 2 and fields[0].lower().endswith('.jpg'):
+                # DeepLab/SBD-style train_aug.txt: "/JPEGImages/<id>.jpg
+                # /SegmentationClassAug/<id>.png".
+                img_ids.append(osp.splitext(osp.basename(fields[0]))[0])
+            else:
                 raise ValueError(
                     f'{self.ann_file}: line {line_no} is {line!r}, expected '
-                    'one image id per line. Class-specific files '
+                    'one image id per line (or DeepLab-style "<image>.jpg '
+                    '<mask>.png" pairs). Class-specific files '
                     '(<class>_<split>.txt) are not image lists; use '
                     'ImageSets/Main/<split>.txt.')
         return img_ids

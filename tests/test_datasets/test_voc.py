@@ -228,3 +228,16 @@ def test_class_specific_list_rejected(voc_root):
     with pytest.raises(ValueError, match='cat_trainval.txt.*line 1'):
         VOCDataset(
             data_root=voc_root, ann_file='ImageSets/Main/cat_trainval.txt')
+
+
+def test_deeplab_style_train_aug_list(voc_root):
+    path = osp.join(voc_root, 'ImageSets/Main/train_aug.txt')
+    with open(path, 'w') as f:
+        f.write('/JPEGImages/000002.jpg /SegmentationClassAug/000002.png\n'
+                '000001\n')
+    dataset = VOCDataset(
+        data_root=voc_root, ann_file='ImageSets/Main/train_aug.txt')
+    assert [info['img_id'] for info in dataset.load_data_list()] == [
+        '000002', '000001'
+    ]
+    assert dataset.get_data_info(0)['gt_label'] == sorted([CAT, CAR])

@@ -1,0 +1,9 @@
+# ResNet-101 + multi-label linear head, BCE, VOC 2007 at 448 x 448.
+_base_ = [
+    '../_base_/models/resnet101_multilabel.py',
+    '../_base_/datasets/voc07_448.py',
+    '../_base_/schedules/adamw_onecycle_40e.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(
+    data_preprocessor=dict(num_classes=20), head=dict(num_classes=20))
