@@ -1,0 +1,4 @@
+"""Engine components: optimizer wrappers and method hooks."""
+from .optimizers import BF16OptimWrapper
+
+__all__ = ['BF16OptimWrapper']

@@ -27,6 +27,7 @@ from mmengine.runner.priority import get_priority
 
 
 from mmmlc.registry import HOOKS, MODELS
+from .setup_env import use_amp
 from .synthetic_batch import (_cfg_name, _to_device, _type_name,
                               build_synthetic_batch)
 
@@ -190,7 +191,9 @@ class TrainStepBenchmark:
         config_name (str): Name shown in the table row and in errors.
         device (str): ``'cuda'`` or ``'cpu'``.
         batch_size (int, optional): Default ``train_dataloader.batch_size``.
-        amp (bool): Use ``AmpOptimWrapper`` (GPU only).
+        amp (bool): Mixed precision as ``tools/train.py --amp``: bfloat16
+            through ``BF16OptimWrapper``, float16 through mmengine's
+            ``AmpOptimWrapper`` (GPU only).
         amp_dtype (str): ``'bfloat16'`` or ``'float16'`` with ``amp``.
         channels_last (bool): channels_last model and inputs.
         compile (bool): ``torch.compile`` the ``train_step`` as mmengine's
@@ -222,15 +225,18 @@ class TrainStepBenchmark:
         for key in ('model', 'optim_wrapper'):
             if key not in cfg:
                 raise ValueError(f'config {_cfg_name(cfg)}: expected `{key}`')
-        optim_cfg = copy.deepcopy(cfg.optim_wrapper)
         if amp:
-            optim_cfg.update(type='AmpOptimWrapper', dtype=amp_dtype)
-        is_amp = _type_name(optim_cfg.get('type', '')) == 'AmpOptimWrapper'
-        if is_amp and self.device.type != 'cuda':
+            # The same switch as tools/train.py --amp.
+            cfg = copy.deepcopy(cfg)
+            use_amp(cfg, amp_dtype)
+        optim_cfg = copy.deepcopy(cfg.optim_wrapper)
+        optim_type = _type_name(optim_cfg.get('type', ''))
+        is_amp = optim_type in ('AmpOptimWrapper', 'BF16OptimWrapper')
+        if optim_type == 'AmpOptimWrapper' and self.device.type != 'cuda':
             raise ValueError(
-                f'{config_name}: --amp (AmpOptimWrapper) needs a CUDA GPU, '
+                f'{config_name}: AmpOptimWrapper (float16) needs a CUDA GPU, '
                 f'mmengine asserts one when it is built; use --device cuda '
-                f'on a GPU machine, or drop --amp for fp32 on the CPU')
+                f'on a GPU machine, or bfloat16 / fp32 on the CPU')
         if batch_size is None:
             batch_size = (cfg.get('train_dataloader') or {}).get('batch_size')
             if batch_size is None:
@@ -247,8 +253,7 @@ class TrainStepBenchmark:
         self.model = self._build_model(cfg)
         self.optim_wrapper = build_optim_wrapper(self.model, optim_cfg)
         self.precision = 'fp32' if not is_amp else (
-            'bf16 AMP' if self.optim_wrapper.cast_dtype == torch.bfloat16
-            else 'fp16 AMP')
+            'fp16 AMP' if optim_type == 'AmpOptimWrapper' else 'bf16 AMP')
         train_cfg = cfg.get('train_cfg') or {}
         max_epochs = 1 if 'max_iters' in train_cfg else int(
             train_cfg.get('max_epochs', 1))

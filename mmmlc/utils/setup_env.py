@@ -8,33 +8,37 @@ from mmengine.config import Config
 
 
 def use_amp(cfg: Config, dtype: str = 'bfloat16') -> None:
-    """Switch the config's optimizer wrapper to mmengine's AMP wrapper.
+    """Switch the config's optimizer wrapper to mixed precision.
+
+    ``bfloat16`` uses :class:`mmmlc.engine.BF16OptimWrapper` (autocast, no
+    gradient scaler, so no host sync per step; CUDA or CPU). ``float16``
+    uses mmengine's ``AmpOptimWrapper`` with dynamic loss scaling, which
+    needs a CUDA GPU.
 
     Args:
         cfg (Config): The config, changed in place.
         dtype (str): ``'bfloat16'`` or ``'float16'``.
-
-    Raises:
-        RuntimeError: Without CUDA, since ``AmpOptimWrapper`` asserts a GPU.
     """
-    if not torch.cuda.is_available():
-        raise RuntimeError(
-            '--amp needs a CUDA GPU (mmengine AmpOptimWrapper); run without '
-            '--amp on a CPU.')
     if dtype not in ('bfloat16', 'float16'):
         raise ValueError(f'AMP dtype must be bfloat16 or float16, got {dtype}')
     wrapper = cfg.optim_wrapper
-    if wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
-        wrapper.setdefault('dtype', dtype)
-        return
-    if wrapper.get('type', 'OptimWrapper') != 'OptimWrapper':
+    current = wrapper.get('type', 'OptimWrapper')
+    if current in ('AmpOptimWrapper', 'BF16OptimWrapper'):
+        return  # the config already chose its mixed precision
+    if current != 'OptimWrapper':
         raise ValueError(
-            f'--amp replaces OptimWrapper, but the config uses '
-            f"{wrapper['type']}: set AMP in the config instead.")
+            f'--amp replaces OptimWrapper, but the config uses {current}: '
+            'set mixed precision in the config instead.')
+    if dtype == 'bfloat16':
+        wrapper.type = 'BF16OptimWrapper'
+        return
+    if not torch.cuda.is_available():
+        raise RuntimeError(
+            'float16 AMP needs a CUDA GPU (mmengine AmpOptimWrapper); use '
+            'bfloat16 or run without --amp on a CPU.')
     wrapper.type = 'AmpOptimWrapper'
-    wrapper.dtype = dtype
-    # float16 needs loss scaling; bfloat16 has fp32's range and does not.
-    wrapper.loss_scale = 'dynamic' if dtype == 'float16' else 1.0
+    wrapper.dtype = 'float16'
+    wrapper.loss_scale = 'dynamic'
 
 
 def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:

@@ -142,10 +142,20 @@ def test_compile_wraps_train_step(tiny_cfg_path):
     assert 'train_step' in vars(bench.model)
 
 
-def test_amp_on_cpu_is_a_clear_error(tiny_cfg_path):
-    with pytest.raises(ValueError, match='--amp .*needs a CUDA GPU'):
+def test_fp16_amp_on_cpu_is_a_clear_error(tiny_cfg_path):
+    with pytest.raises(RuntimeError, match='float16 AMP needs a CUDA GPU'):
         TrainStepBenchmark(
-            Config.fromfile(tiny_cfg_path), 'tiny', device='cpu', amp=True)
+            Config.fromfile(tiny_cfg_path), 'tiny', device='cpu', amp=True,
+            amp_dtype='float16')
+
+
+def test_bf16_amp_runs_on_cpu(tiny_cfg_path):
+    bench = TrainStepBenchmark(
+        Config.fromfile(tiny_cfg_path), 'tiny', device='cpu', amp=True)
+    assert type(bench.optim_wrapper).__name__ == 'BF16OptimWrapper'
+    assert bench.precision == 'bf16 AMP'
+    result = bench.run(warmup=1, iters=2)
+    assert result.img_per_s > 0
 
 
 def test_missing_pipeline_is_a_clear_error(tiny_cfg_path):
