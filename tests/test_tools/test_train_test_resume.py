@@ -96,6 +96,14 @@ def test_train_test_resume_round_trip(tmp_path, data_root):
     assert recomputed * (100 if recomputed <= 1 else 1) == pytest.approx(
         logged, abs=0.011)
 
+    # dist_test.sh on 2 CPU processes: the same metrics as one process.
+    out = _run(['bash', 'tools/dist_test.sh', cfg,
+                str(ckpt2), '2', '--work-dir',
+                str(tmp_path / 'dist_test')], REPO,
+               {'PORT': str(_free_port())})
+    assert 'Distributed training: True' in out
+    assert _logged_map(out) == pytest.approx(logged, abs=1e-3)
+
     # Resume: drop epoch 2, resume from epoch 1 and train epoch 2 again. The
     # seeded run must land on the same weights as the uninterrupted one.
     resumed = tmp_path / 'resumed'
