@@ -5,3 +5,5 @@ from .openimages import OpenImagesOHMSDataset
 from .voc import VOCDataset
 from .digit_scenes import DigitScenesDataset
 from .digit_scenes_builder import build_digit_scenes
+from . import transforms  # noqa: F401  (registers the box-aware transforms)
+from .object_instances import ObjectInstanceDataset

@@ -1,0 +1,15 @@
+"""Box-aware view transforms (object-aware cropping and its box sources)."""
+from .color_jitter import ColorJitterFixedHue, adjust_hue_bgr
+from .object_crops import DilatedObjectCrop, ObjectCrop, SceneCrop
+from .proposal_file import ProposalTable, load_proposals, save_proposals
+from .proposals import LoadProposals
+from .select_box import FallbackCounter, SelectObjectBox
+from .separated_crops import RandomSeparatedCrops, ViewBoxCrop
+from .view_swap import RandomViewSwap
+
+__all__ = [
+    'ColorJitterFixedHue', 'adjust_hue_bgr', 'DilatedObjectCrop',
+    'ObjectCrop', 'SceneCrop', 'ProposalTable', 'load_proposals',
+    'save_proposals', 'LoadProposals', 'FallbackCounter', 'SelectObjectBox',
+    'RandomSeparatedCrops', 'ViewBoxCrop', 'RandomViewSwap'
+]

@@ -1,0 +1,114 @@
+"""Proposals file format and LoadProposals checks / fallback."""
+import json
+
+import numpy as np
+import pytest
+
+from mmmlc.datasets.transforms import (LoadProposals, ObjectCrop,
+                                       SelectObjectBox, load_proposals,
+                                       save_proposals)
+
+ENTRIES = {
+    'a.jpg': dict(boxes=np.array([[1, 2, 30, 40], [10, 10, 20, 20]]),
+                  scores=np.array([0.2, 0.9]), width=64, height=48),
+    'b.jpg': dict(boxes=np.zeros((0, 4)), scores=np.zeros(0), width=64,
+                  height=48),
+}
+
+
+def _sample(name, width=64, height=48):
+    return dict(img=np.zeros((height, width, 3), np.uint8),
+                img_path=f'/data/JPEGImages/{name}', img_id=name[:-4])
+
+
+@pytest.mark.parametrize('ext', ['json', 'npz'])
+def test_round_trip_and_lookup(tmp_path, ext):
+    path = str(tmp_path / f'p.{ext}')
+    save_proposals(path, ENTRIES, generator='test')
+    table = load_proposals(path)
+    assert table.keys == ['a.jpg', 'b.jpg'] and table.meta['key'] == 'filename'
+    boxes, scores, size = table.get('a.jpg')
+    assert boxes.tolist() == [[1, 2, 30, 40], [10, 10, 20, 20]]
+    assert scores.tolist() == pytest.approx([0.2, 0.9]) and size == (64, 48)
+    load = LoadProposals(path, top_k=1)
+    out = load(_sample('a.jpg'))
+    # Best score first, then top_k.
+    assert out['proposals'].tolist() == [[10, 10, 20, 20]]
+    assert out['proposals'].dtype == np.float32
+    assert out['proposal_scores'].tolist() == pytest.approx([0.9])
+    assert len(load(_sample('b.jpg'))['proposals']) == 0
+
+
+def _json(tmp_path, images, key='filename'):
+    path = tmp_path / 'bad.json'
+    path.write_text(json.dumps(dict(format='mmmlc-proposals', key=key,
+                                    images=images)))
+    return str(path)
+
+
+@pytest.mark.parametrize('entry,message', [
+    ({'boxes': [[1, 2, 3]]}, r'shape \(1, 3\)'),
+    ({'boxes': [[1, 2, 'x', 4]]}, 'not numeric'),
+    ({'boxes': [[1, 2, 3, 4]], 'scores': [1, 2]}, '2 scores for 1 boxes'),
+    ({'boxes': [[10, 10, 10, 20]]}, 'zero area'),
+    ({'boxes': [[10, 10, 5, 20]]}, 'not x, y, w, h'),
+    ({'boxes': [[10, 10, 70, 20]]}, 'outside the 64x48 image'),
+    ({'boxes': [[0.1, 0.1, 0.5, 0.5]]}, 'look normalised'),
+    ({'boxes': [[1, 1, 5, 5]], 'width': 100, 'height': 48},
+     'records size 100x48'),
+])
+def test_invalid_entries_name_image_and_file(tmp_path, entry, message):
+    path = _json(tmp_path, {'a.jpg': entry})
+    with pytest.raises(ValueError, match=message) as err:
+        LoadProposals(path)(_sample('a.jpg'))
+    assert "'a.jpg'" in str(err.value) and path in str(err.value)
+
+
+def test_missing_image_and_key_kind(tmp_path):
+    path = _json(tmp_path, {'a.jpg': {'boxes': [[1, 1, 5, 5]]}})
+    with pytest.raises(ValueError, match='not in the proposals file') as err:
+        LoadProposals(path)(_sample('zzz.jpg'))
+    assert "'zzz.jpg'" in str(err.value) and path in str(err.value)
+    with pytest.raises(ValueError, match="keyed by 'filename'"):
+        LoadProposals(path, key='img_id')
+    path = _json(tmp_path, {'a': {'boxes': [[1, 1, 5, 5]]}}, key='img_id')
+    out = LoadProposals(path, key='img_id')(_sample('a.jpg'))
+    assert out['proposals'].tolist() == [[1, 1, 5, 5]]
+
+
+def test_small_overshoot_is_clipped(tmp_path):
+    path = _json(tmp_path, {'a.jpg': {'boxes': [[-1.5, 0, 65, 48]]}})
+    out = LoadProposals(path)(_sample('a.jpg'))
+    assert out['proposals'].tolist() == [[0, 0, 64, 48]]
+
+
+def test_fallback_gives_a_counted_scene_crop(tmp_path):
+    path = _json(tmp_path, {'a.jpg': {'boxes': [[10, 10, 10, 20]]}})
+    load = LoadProposals(path, on_missing='fallback', on_invalid='fallback')
+    select = SelectObjectBox(box_source='proposals')
+    crop = ObjectCrop(min_size=16, expand=8)
+    for name in ('a.jpg', 'missing.jpg'):
+        out = crop(select(load(_sample(name))))
+        assert out['object_fallback'] is True
+        assert out['crop_box'].tolist() == [0, 0, 64, 48]
+    assert load.fallbacks.count == 2 and select.fallbacks.count == 2
+
+
+def test_file_level_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match='selective_search'):
+        LoadProposals(str(tmp_path / 'none.json'))
+    bad = tmp_path / 'bad.json'
+    bad.write_text('{"a.jpg": [[1, 2, 3, 4]]}')
+    with pytest.raises(ValueError, match='"images"'):
+        load_proposals(str(bad))
+    npz = str(tmp_path / 'bad.npz')
+    np.savez(npz, keys=np.array(['a.jpg']), boxes=np.zeros((2, 3)),
+             offsets=np.array([0, 2]))
+    with pytest.raises(ValueError, match=r'bad\.npz: boxes have shape'):
+        load_proposals(npz)
+    np.savez(npz, keys=np.array(['a.jpg']), boxes=np.zeros((2, 4)),
+             offsets=np.array([0, 1]))
+    with pytest.raises(ValueError, match='offsets'):
+        load_proposals(npz)
+    with pytest.raises(ValueError, match='on_missing'):
+        LoadProposals(str(bad), on_missing='skip')
