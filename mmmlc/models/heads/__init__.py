@@ -1,0 +1,5 @@
+"""Heads: thin classifiers that own the loss."""
+from .per_class_head import PerClassLinearHead
+from .scene_aware_head import SceneAwarePerClassHead
+
+__all__ = ['PerClassLinearHead', 'SceneAwarePerClassHead']

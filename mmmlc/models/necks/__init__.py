@@ -1,0 +1,4 @@
+"""Necks: method-specific modules between backbone and head."""
+from .salgl_neck import SceneLabelGraphNeck
+
+__all__ = ['SceneLabelGraphNeck']
