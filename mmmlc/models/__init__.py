@@ -1,2 +1,5 @@
 """mmmlc models, registered in ``mmmlc.registry.MODELS``."""
-from . import classifiers, heads, losses, necks  # noqa: F401
+from .selfsup import MoCoV2
+
+__all__ = ['MoCoV2']
+from . import classifiers, heads, losses, necks  # noqa: F401,E402

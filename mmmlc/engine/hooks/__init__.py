@@ -1,0 +1,4 @@
+"""Method hooks."""
+from .pretrained_check_hook import PretrainedCheckHook
+
+__all__ = ['PretrainedCheckHook']
