@@ -14,6 +14,7 @@ import statistics
 import tempfile
 import time
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -81,9 +82,14 @@ class BenchmarkResult:
         cells = [
             self.config, self.device, str(self.batch_size), self.precision,
             yes_no[self.channels_last], yes_no[self.compiled],
-            f'{self.img_per_s:.1f}', f'{low:.1f}-{high:.1f}', mem
+            _rate(self.img_per_s), f'{_rate(low)}-{_rate(high)}', mem
         ]
         return '| ' + ' | '.join(cells) + ' |'
+
+
+def _rate(value: float) -> str:
+    """One decimal for GPU-sized rates, 3 significant digits for tiny ones."""
+    return f'{value:.1f}' if value >= 10 else f'{value:.3g}'
 
 
 class StandInRunner:
@@ -92,8 +98,10 @@ class StandInRunner:
     Provided: ``model``, ``optim_wrapper``, ``cfg``, ``logger``,
     ``message_hub``, ``work_dir`` (a fresh temporary folder), ``iter``,
     ``epoch``, ``inner_iter``, ``max_iters``, ``max_epochs``, ``rank``,
-    ``world_size``, ``distributed``, ``_resume`` (False) and ``train_loop``
-    (itself, so ``train_loop.iter`` etc. work; there is no ``dataloader``).
+    ``world_size``, ``distributed``, ``_resume`` (False), ``train_loop``
+    (itself, so ``train_loop.iter`` etc. work) and ``train_dataloader``, a
+    stand-in with only ``batch_size`` (queue hooks check it divides their
+    length); there is no data to iterate.
     That covers mmengine's / mmpretrain's ``EMAHook`` (``model``, ``iter``,
     ``epoch``, ``max_iters``, ``max_epochs``, ``_resume``), ``SwAVHook``
     (``work_dir``, ``world_size``), ``DenseCLHook`` and ``WarmupParamHook``.
@@ -111,7 +119,7 @@ class StandInRunner:
 
     def __init__(self, model: torch.nn.Module, optim_wrapper: Any,
                  cfg: Config, max_iters: int, max_epochs: int,
-                 start_iter: int, start_epoch: int) -> None:
+                 start_iter: int, start_epoch: int, batch_size: int) -> None:
         self.model = model
         self.optim_wrapper = optim_wrapper
         self.cfg = cfg
@@ -125,6 +133,7 @@ class StandInRunner:
         self.distributed = self.world_size > 1
         self._resume = False
         self.train_loop = self
+        self.train_dataloader = SimpleNamespace(batch_size=batch_size)
 
     def __getattr__(self, name: str) -> Any:
         # Only reached for attributes not set in __init__.
@@ -263,7 +272,7 @@ class TrainStepBenchmark:
                                                    max_iters)
         self.runner = StandInRunner(self.model, self.optim_wrapper, cfg,
                                     max_iters, max_epochs, start_iter,
-                                    start_epoch)
+                                    start_epoch, self.batch_size)
         self.hooks = _build_hooks(cfg.get('custom_hooks') or [])
         for stage in ('before_run', 'before_train', 'before_train_epoch'):
             for hook in self.hooks:

@@ -6,10 +6,12 @@ from .proposals import LoadProposals
 from .select_box import FallbackCounter, SelectObjectBox
 from .separated_crops import RandomSeparatedCrops, ViewBoxCrop
 from .view_swap import RandomViewSwap
+from .multi_crop import BoxAwareRandomResizedCrop
 
 __all__ = [
     'ColorJitterFixedHue', 'adjust_hue_bgr', 'DilatedObjectCrop',
     'ObjectCrop', 'SceneCrop', 'ProposalTable', 'load_proposals',
     'save_proposals', 'LoadProposals', 'FallbackCounter', 'SelectObjectBox',
-    'RandomSeparatedCrops', 'ViewBoxCrop', 'RandomViewSwap'
+    'RandomSeparatedCrops', 'ViewBoxCrop', 'RandomViewSwap',
+    'BoxAwareRandomResizedCrop'
 ]

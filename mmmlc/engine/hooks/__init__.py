@@ -1,4 +1,5 @@
 """Method hooks."""
 from .pretrained_check_hook import PretrainedCheckHook
+from .swav_hooks import FeatureQueueHook, PrototypeFreezeHook
 
-__all__ = ['PretrainedCheckHook']
+__all__ = ['PretrainedCheckHook', 'FeatureQueueHook', 'PrototypeFreezeHook']

@@ -1,4 +1,5 @@
-"""Optimizer wrappers."""
+"""Optimizer wrappers and optimizers."""
 from .bf16_optim_wrapper import BF16OptimWrapper
+from .lars import LARSForeach, lars_trust_ratios
 
-__all__ = ['BF16OptimWrapper']
+__all__ = ['BF16OptimWrapper', 'LARSForeach', 'lars_trust_ratios']

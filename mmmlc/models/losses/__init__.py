@@ -4,9 +4,13 @@ from .scaled_asymmetric_loss import (ScaledAsymmetricLoss,
 from .scene_entropy_loss import (SceneBalanceLoss, SceneEntropyLoss,
                                  batch_scene_balance, sample_scene_entropy,
                                  scene_entropy)
+from .swav_losses import (global_swapped_prediction_loss,
+                          local_swapped_prediction_loss,
+                          local_to_global_prediction_loss)
 
 __all__ = [
     'ScaledAsymmetricLoss', 'scaled_asymmetric_loss', 'SceneBalanceLoss',
     'SceneEntropyLoss', 'batch_scene_balance', 'sample_scene_entropy',
-    'scene_entropy'
+    'scene_entropy', 'global_swapped_prediction_loss',
+    'local_swapped_prediction_loss', 'local_to_global_prediction_loss'
 ]

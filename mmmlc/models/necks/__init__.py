@@ -1,4 +1,9 @@
 """Necks: method-specific modules between backbone and head."""
 from .salgl_neck import SceneLabelGraphNeck
+from .gaelle_neck import (GAELLENeck, grouped_attention_pooling,
+                          position_batch_norm)
 
-__all__ = ['SceneLabelGraphNeck']
+__all__ = [
+    'SceneLabelGraphNeck', 'GAELLENeck', 'grouped_attention_pooling',
+    'position_batch_norm'
+]

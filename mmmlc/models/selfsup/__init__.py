@@ -1,4 +1,5 @@
 """Self-supervised models."""
 from .mocov2 import MoCoV2
+from .gaelle import GAELLE
 
-__all__ = ['MoCoV2']
+__all__ = ['MoCoV2', 'GAELLE']

@@ -7,11 +7,12 @@ from .label_cooccurrence import (cooccurrence_to_transition,
                                  scene_adjacency)
 from .label_semantic_attention import LabelSemanticAttention
 from .multi_hot import multi_hot_targets
+from .sinkhorn import sinkhorn_knopp
 
 __all__ = [
     'ContextEncoderLayer', 'sine_position_encoding', 'GatedGraphPropagation',
     'FusedExponentialMovingAverage',
     'cooccurrence_to_transition', 'hard_scene_assignment',
     'label_cooccurrence', 'scene_adjacency', 'LabelSemanticAttention',
-    'multi_hot_targets'
+    'multi_hot_targets', 'sinkhorn_knopp'
 ]
