@@ -13,7 +13,8 @@
 model = dict(
     type='GAELLE',
     data_preprocessor=dict(
-        type='SelfSupDataPreprocessor',
+        # mmpretrain's SelfSupDataPreprocessor minus its per-view host copy.
+        type='MultiViewDataPreprocessor',
         mean=[123.675, 116.28, 103.53],
         std=[58.14, 57.12, 57.375],
         to_rgb=True,

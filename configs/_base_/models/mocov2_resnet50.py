@@ -11,7 +11,8 @@ model = dict(
     feat_dim=128,
     momentum=0.001,
     data_preprocessor=dict(
-        type='SelfSupDataPreprocessor',
+        # mmpretrain's SelfSupDataPreprocessor minus its per-view host copy.
+        type='MultiViewDataPreprocessor',
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         to_rgb=True,

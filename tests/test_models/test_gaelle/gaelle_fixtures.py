@@ -3,8 +3,6 @@ import torch
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmpretrain.structures import DataSample
-from torch.utils._python_dispatch import TorchDispatchMode
-from torch.utils._pytree import tree_flatten
 
 import mmmlc  # noqa: F401  (compatibility set-up, registries)
 from mmmlc.registry import MODELS
@@ -77,29 +75,3 @@ def sgd(model, lr=0.1):
     return build_optim_wrapper(
         model,
         dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=lr)))
-
-
-class HostTransferGuard(TorchDispatchMode):
-    """Records ops that mix CPU and ``meta`` tensors.
-
-    A step run on the ``meta`` device has no data: a host read
-    (``.item()``, ``int(t)``, ``if t:``) fails outright, and an op that
-    mixes a CPU tensor in (an index or constant made on the host) is what
-    a blocking host-to-GPU copy would be on CUDA.
-    """
-
-    def __init__(self):
-        super().__init__()
-        self.transfers = []
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        out = func(*args, **kwargs)
-        devices = {
-            t.device.type
-            for t in tree_flatten((args, kwargs, out))[0]
-            if isinstance(t, torch.Tensor)
-        }
-        if {'cpu', 'meta'} <= devices:
-            self.transfers.append(str(func))
-        return out

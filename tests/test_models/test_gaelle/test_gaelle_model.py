@@ -5,9 +5,9 @@ import pytest
 import torch
 from mmengine.optim import build_optim_wrapper
 
-from gaelle_fixtures import (HostTransferGuard, build_model, crops,
-                             data_batch, model_cfg, sgd)
+from gaelle_fixtures import build_model, crops, data_batch, model_cfg, sgd
 from mmmlc.registry import MODELS
+from mmmlc.testing import HostTransferGuard
 
 PROTOTYPES = ('head.prototypes.weight', 'head.local_prototypes.weight',
               'head.l2g_prototypes.weight')

@@ -5,8 +5,6 @@ import socket
 import pytest
 import torch
 import torch.multiprocessing as mp
-from torch.utils._python_dispatch import TorchDispatchMode
-from torch.utils._pytree import tree_flatten
 
 import mmmlc  # noqa: F401  (compatibility set-up, registries)
 from mmengine.optim import build_optim_wrapper
@@ -14,6 +12,7 @@ from mmengine.registry import init_default_scope
 from mmpretrain.structures import DataSample
 
 from mmmlc.registry import MODELS
+from mmmlc.testing import HostTransferGuard
 
 BATCH, FEAT = 4, 16
 
@@ -194,35 +193,8 @@ def test_step_mirror_restored_on_load():
     _assert_same_state(trained, fresh)
 
 
-class _HostTransferGuard(TorchDispatchMode):
-    """Records ops that read a device value on the host or mix devices.
-
-    The step runs on the ``meta`` device, which has no data: a host read
-    (``.item()``, ``int(t)``, ``if t:``) fails outright, and an op that
-    mixes CPU and meta tensors (a CPU tensor copied over, e.g. labels made
-    on the CPU or a CPU permutation index) is what a blocking host-to-GPU
-    copy would be on CUDA.
-    """
-
-    def __init__(self):
-        super().__init__()
-        self.transfers = []
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        out = func(*args, **kwargs)
-        devices = {
-            t.device.type
-            for t in tree_flatten((args, kwargs, out))[0]
-            if isinstance(t, torch.Tensor)
-        }
-        if {'cpu', 'meta'} <= devices:
-            self.transfers.append(str(func))
-        return out
-
-
 def test_guard_detects_host_transfers():
-    guard = _HostTransferGuard()
+    guard = HostTransferGuard()
     with guard:
         torch.zeros(3).to('meta')
     assert guard.transfers == ['aten._to_copy.default']
@@ -232,7 +204,7 @@ def test_train_step_has_no_host_sync():
     model = _build().to('meta')
     optim = _optim(model)
     for data in _batches(2, device='meta'):  # copy step, then lerp step
-        guard = _HostTransferGuard()
+        guard = HostTransferGuard()
         with guard:
             log_vars = model.train_step(data, optim)
         assert guard.transfers == []

@@ -1,0 +1,14 @@
+# The random-init reference of the DigitScenes linear probe: the same
+# protocol on a frozen, randomly initialised ResNet-18 (seeded by the
+# config's seed), the floor that MoCo-v2 pretraining must beat.
+#   python tools/train.py configs/objcrop/<this file>
+_base_ = ['./linear-probe_resnet18_1xb64_10e_digitscenes-64px.py']
+pretrained = None
+# mmpretrain ResNet's own init, as at the start of pretraining.
+model = dict(
+    backbone=dict(init_cfg=[
+        dict(type='Kaiming', layer=['Conv2d']),
+        dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
+    ]))
+# Nothing to load, so nothing for PretrainedCheckHook to check.
+custom_hooks = []
