@@ -2,8 +2,7 @@
 # protocol, methods/gaelle.md section 7): train on trainval (5,011), test on
 # test (4,952), 20 classes; batch 32 on 1 GPU, lr 0.03; otherwise as the
 # COCO linear evaluation of this folder. Difficult-only classes are ignored
-# in the mAP (the reference's label 255); in the loss they count as
-# negatives (the reference masks them; see docs/methods/gaelle.md).
+# in the loss and the mAP (the reference's label 255).
 # No published VOC number for GAELLE.
 #   python tools/train.py configs/gaelle/<this file> --amp --cfg-options \
 #       model.backbone.init_cfg.checkpoint=work_dirs/<pretrain>/epoch_400.pth
@@ -12,7 +11,7 @@ data_root = 'data/VOCdevkit/VOC2007'
 num_classes = 20
 model = dict(
     data_preprocessor=dict(num_classes=num_classes),
-    head=dict(num_classes=num_classes))
+    head=dict(type='MaskedMultiLabelLinearClsHead', num_classes=num_classes))
 optim_wrapper = dict(optimizer=dict(lr=0.03))
 train_dataloader = dict(
     _delete_=True,

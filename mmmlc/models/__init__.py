@@ -2,5 +2,5 @@
 from .selfsup import MoCoV2
 
 __all__ = ['MoCoV2']
-from . import (classifiers, data_preprocessors, heads, losses,  # noqa: F401,E402
-               necks)
+from . import (classifiers, data_preprocessors, heads,  # noqa: F401,E402
+               losses, necks)

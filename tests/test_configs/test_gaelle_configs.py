@@ -181,6 +181,12 @@ def _check_linear_eval(cfg, model, name):
         assert cfg.val_dataloader.dataset.ann_file.endswith('test.txt')
         assert cfg.test_dataloader.dataset.ann_file.endswith('test.txt')
         assert not cfg.val_dataloader.dataset.difficult_as_positive
+        # Difficult-only classes leave the loss too (the reference's 255):
+        # the head masks what the train pipeline packs.
+        assert not cfg.train_dataloader.dataset.difficult_as_positive
+        assert cfg.model.head.type == 'MaskedMultiLabelLinearClsHead'
+        pack = cfg.train_dataloader.dataset.pipeline[-1]
+        assert 'gt_label_difficult' in pack.meta_keys
 
 
 def test_lr_schedule_is_the_reference_cosine_per_iteration():
