@@ -14,6 +14,9 @@ default_hooks = dict(
         rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
+    # Stops before training / testing if the head's class count is not the
+    # dataset's (a silent mismatch otherwise, or an index error in the loss).
+    num_classes_check=dict(type='NumClassesCheckHook'),
 )
 
 env_cfg = dict(

@@ -12,7 +12,9 @@ pretrained = ('work_dirs/mocov2-objobj-dilate0.2_resnet50_1xb128_200e_'
               'ohms-224px/epoch_200.pth')
 # The label space is data-driven (the reference's head has 576 outputs,
 # its README says 208 classes): set num_classes to
-# len(OpenImagesOHMSDataset(...).metainfo['classes']) of your train dict.
+# len(OpenImagesOHMSDataset(...).metainfo['classes']) of your train dict;
+# NumClassesCheckHook (default_runtime) stops the run before training and
+# prints that number when it differs.
 num_classes = 576
 model = dict(
     data_preprocessor=dict(num_classes=num_classes),

@@ -1,5 +1,5 @@
 """Engine components: optimizer wrappers and method hooks."""
-from .hooks import PretrainedCheckHook
+from .hooks import NumClassesCheckHook, PretrainedCheckHook
 from .optimizers import BF16OptimWrapper
 
-__all__ = ['BF16OptimWrapper', 'PretrainedCheckHook']
+__all__ = ['BF16OptimWrapper', 'NumClassesCheckHook', 'PretrainedCheckHook']

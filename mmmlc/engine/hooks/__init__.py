@@ -1,5 +1,9 @@
 """Method hooks."""
+from .num_classes_check_hook import NumClassesCheckHook
 from .pretrained_check_hook import PretrainedCheckHook
 from .swav_hooks import FeatureQueueHook, PrototypeFreezeHook
 
-__all__ = ['PretrainedCheckHook', 'FeatureQueueHook', 'PrototypeFreezeHook']
+__all__ = [
+    'NumClassesCheckHook', 'PretrainedCheckHook', 'FeatureQueueHook',
+    'PrototypeFreezeHook'
+]
