@@ -3,7 +3,7 @@ from typing import List
 
 import torch
 from mmpretrain.models.heads import MultiLabelLinearClsHead
-from mmpretrain.structures import DataSample
+from mmpretrain.structures import DataSample, label_to_onehot
 from torch import Tensor
 
 from mmmlc.registry import MODELS
@@ -54,10 +54,8 @@ class MaskedMultiLabelLinearClsHead(MultiLabelLinearClsHead):
             target = torch.stack([s.gt_score.float() for s in data_samples])
         else:
             target = torch.stack([
-                torch.zeros(num_classes, device=cls_score.device).index_fill_(
-                    0, s.gt_label.to(cls_score.device), 1.0)
-                for s in data_samples
-            ])
+                label_to_onehot(s.gt_label, num_classes) for s in data_samples
+            ]).float()
         mask = self.ignore_mask(data_samples, num_classes, cls_score.device)
         loss = self.loss_module(
             cls_score, target, reduction_override='none', **kwargs)
