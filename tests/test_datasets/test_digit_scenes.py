@@ -81,8 +81,8 @@ def test_layout_and_meta(tree):
     with open(osp.join(tree, 'meta.json')) as f:
         meta = json.load(f)
     assert meta['seed'] == 0 and meta['img_size'] == 128
-    assert (meta['num_train'], meta['num_val'], meta['num_test']) == (40, 20,
-                                                                    20)
+    sizes = (meta['num_train'], meta['num_val'], meta['num_test'])
+    assert sizes == (40, 20, 20)
     assert meta['generator_version'] == builder.GENERATOR_VERSION
     assert meta['classes'] == [str(d) for d in range(10)]
     assert meta['scenes'] == ['daylight', 'sunset', 'night', 'fog']
@@ -115,8 +115,8 @@ def test_boxes_hug_the_visible_glyph_and_match_the_xml(tree):
             assert 0 <= x1 < x2 <= 128 and 0 <= y1 < y2 <= 128
             ys, xs = np.nonzero(mask)
             # Every glyph pixel is inside; every side touches the glyph.
-            assert (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1) == (x1, y1,
-                                                                       x2, y2)
+            tight = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+            assert tight == (x1, y1, x2, y2)
             assert mask[y1, x1:x2].any() and mask[y2 - 1, x1:x2].any()
             assert mask[y1:y2, x1].any() and mask[y1:y2, x2 - 1].any()
             box = [int(node.find('bndbox').findtext(k))

@@ -53,7 +53,9 @@ def test_restricted_getattr_refuses_other_attributes(tmp_path):
     path = tmp_path / 'ok.pth'
     torch.save({'x': _GetattrOnHistoryBuffer('mean')}, path)
     assert torch.load(path, weights_only=True)['x'] is HistoryBuffer.mean
-    torch.save({'x': _GetattrOnHistoryBuffer('__init__', OneCycleParamScheduler)}, path)
+    torch.save(
+        {'x': _GetattrOnHistoryBuffer('__init__', OneCycleParamScheduler)},
+        path)
     with pytest.raises(pickle.UnpicklingError, match='Refusing getattr'):
         torch.load(path, weights_only=True)
 
