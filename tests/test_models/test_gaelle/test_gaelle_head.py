@@ -1,4 +1,6 @@
 """GAELLEHead: losses as the spec writes them, queue (§11.9), switches."""
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -196,3 +198,39 @@ def test_bad_configuration():
     head = _head()
     with pytest.raises(ValueError, match='expected num_crops'):
         head.loss(*_embeddings(crops=5), BATCH)
+
+
+def test_fewer_prototypes_than_dimensions_warns_and_is_a_fixed_point():
+    # K = 4 prototypes in R^6: embeddings orthogonal to all of them score 0
+    # everywhere, so codes and predictions are uniform, the loss is ln K and
+    # nothing moves. This is why SwAV sat at 4.6052 with K = 100, D = 128.
+    with pytest.warns(UserWarning, match=r'4 prototypes for 6-d'):
+        head = GAELLEHead(feat_dim=DIM, local_feat_dim=DIM, num_prototypes=4,
+                          num_crops=(2, 2), local_weight=0, l2g_weight=0,
+                          global_weight=1).double()
+    with torch.no_grad():
+        head.prototypes.weight.copy_(torch.eye(4, DIM, dtype=D64))
+    gen = torch.Generator().manual_seed(0)
+    z = torch.zeros(4 * BATCH, DIM, dtype=D64)
+    z[:, 4:] = torch.randn(4 * BATCH, 2, generator=gen, dtype=D64)
+    z = F.normalize(z, dim=1).requires_grad_()
+    loss = head.loss(z, None, BATCH)['loss']
+    loss.backward()
+    assert loss.item() == pytest.approx(math.log(4), abs=1e-12)
+    assert z.grad.abs().max() < 1e-12
+    assert head.prototypes.weight.grad.abs().max() < 1e-12
+    # Off that subspace the gradient is not zero.
+    head.zero_grad()
+    z2 = F.normalize(torch.randn(4 * BATCH, DIM, generator=gen, dtype=D64),
+                     dim=1).requires_grad_()
+    head.loss(z2, None, BATCH)['loss'].backward()
+    assert head.prototypes.weight.grad.abs().max() > 1e-3
+
+
+def test_enough_prototypes_do_not_warn(recwarn):
+    GAELLEHead(feat_dim=DIM, local_feat_dim=DIM, num_prototypes=DIM,
+               num_local_prototypes=DIM + 1, num_crops=(2, 2))
+    assert not [w for w in recwarn if 'prototypes for' in str(w.message)]
+    with pytest.warns(UserWarning, match=r'local_prototypes has 3'):
+        GAELLEHead(feat_dim=DIM, local_feat_dim=DIM, num_prototypes=DIM,
+                   num_local_prototypes=3, num_crops=(2, 2))
