@@ -54,7 +54,7 @@ setup(
         'opencv-python',
     ],
     extras_require={
-        'tests': ['pytest', 'pytest-timeout'],
+        'tests': ['pytest', 'pytest-timeout', 'transformers'],
         'optional': [
             'tensorboard', 'wordcloud', 'opencv-contrib-python-headless'
         ],
