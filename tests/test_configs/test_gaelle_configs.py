@@ -83,6 +83,9 @@ def _check_pretrain(cfg, model, name):
     head = cfg.model.head
     assert _multiview(cfg).num_views == head.num_crops == [2, 6]
     assert head.crops_for_assign == [0, 1]
+    # No fewer prototypes than dimensions (else a zero-gradient ln K point).
+    assert head.num_prototypes >= head.feat_dim
+    assert head.num_local_prototypes >= head.local_feat_dim
     assert (head.temperature, head.epsilon, head.sinkhorn_iterations) == (
         0.1, 0.05, 3)
     optimizer = cfg.optim_wrapper.optimizer
@@ -298,9 +301,9 @@ def test_pretrain_smoke_run(pretrained, name):
     terms = {'loss', 'glb'} if is_swav else {'loss', 'glb', 'alg', 'l2g'}
     for out in outputs:
         assert set(out) == terms
-        # At initialisation every term is about ln K (K = 100 prototypes).
+        # At initialisation every term is about ln K (K = 300 prototypes).
         for key in terms - {'loss'}:
-            assert 3.0 < out[key] < 6.0, (key, out[key])
+            assert abs(out[key] - math.log(300)) < 1.0, (key, out[key])
 
 
 def test_object_local_pipeline_on_digit_scenes(pretrained):
