@@ -113,8 +113,11 @@ class GAELLEHead(BaseModule):
     Args:
         feat_dim (int): D of z. Defaults to 128.
         local_feat_dim (int): D_l of z^l. Defaults to 128.
-        num_prototypes (int): K of W_g and W_x. Defaults to 3000.
-        num_local_prototypes (int): K_l of W_l. Defaults to 3000.
+        num_prototypes (int): K of W_g and W_x; fewer than ``feat_dim``
+            (``local_feat_dim`` for W_x) is warned about, as it allows a
+            zero-gradient point at ln K. Defaults to 3000.
+        num_local_prototypes (int): K_l of W_l; warned about below
+            ``local_feat_dim`` likewise. Defaults to 3000.
         num_crops (Sequence[int]): Crops per resolution group, e.g.
             ``(2, 6)``; the first group holds the two local views.
         crops_for_assign (Sequence[int]): Crops whose codes are
