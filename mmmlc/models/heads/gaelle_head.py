@@ -36,11 +36,10 @@ def _warn_if_prototypes_leave_a_null_space(name: str, num: int,
                                            dim: int) -> None:
     """Warn when K < D prototypes let the swapped loss stall at ln K.
 
-    K unit prototypes in R^D with K < D leave a subspace orthogonal to all
-    of them. An embedding there scores 0 on every prototype, so its
-    Sinkhorn code and its prediction are both uniform: the loss is ln K
-    and its gradient is exactly zero, a fixed point training cannot leave
-    (seen on DigitScenes with K = 100, D = 128: SwAV sat at 4.6052).
+    K < D unit prototypes leave a subspace orthogonal to all of them, where
+    an embedding's Sinkhorn code and prediction are both uniform: the loss
+    is ln K with zero gradient, a fixed point training cannot leave (seen
+    on DigitScenes with K = 100, D = 128: SwAV sat at 4.6052).
     """
     if num < dim:
         warnings.warn(
