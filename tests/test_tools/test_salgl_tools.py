@@ -416,3 +416,53 @@ def test_scene_purity_tool(digits_checkpoint, tmp_path):
                        minlength=table.shape[1])
     np.testing.assert_array_equal(table.sum(axis=0), true[:table.shape[1]])
     assert 1 / 4 <= report['purity'] <= 1.0
+
+
+prior_tool = _load_tool('analysis_tools', 'scene_prior_map.py')
+
+
+def test_scene_class_frequency_hand_computed():
+    # Scene 0: two images, class 1 in both (listed twice in one), class 0
+    # in one; scene 1: one image with class 2; scene 2: no image.
+    prior = prior_tool.scene_class_frequency([[0, 1, 1], [1], [2]],
+                                             [0, 0, 1], 3, 3)
+    np.testing.assert_allclose(prior, [[.5, 1, 0], [0, 0, 1], [0, 0, 0]])
+
+
+def test_scene_prior_map_tool_scores_true_scene_frequencies(
+        digits_checkpoint, capsys):
+    from mmmlc.datasets import DigitScenesDataset
+    from mmmlc.evaluation.functional import mean_average_precision
+    _, args, _, _ = digits_checkpoint
+    result = prior_tool.main([DIGITS, '--split', 'test', '--cfg-options'] +
+                             args)
+    assert 'mAP' in capsys.readouterr().out
+    data = {}
+    for split in ('train', 'test'):
+        options = {
+            k.split('.', 2)[2]: v
+            for k, v in (a.split('=', 1) for a in args)
+            if k.startswith(f'{split}_dataloader.dataset.')
+        }
+        # The config trains with difficult objects as positives.
+        dataset = DigitScenesDataset(
+            data_root=options['data_root'],
+            split=split,
+            difficult_as_positive=split == 'train',
+            num_train=8,
+            num_val=4,
+            num_test=8)
+        data[split] = [dataset.get_data_info(i) for i in range(len(dataset))]
+    prior = np.zeros((4, 10))
+    for scene in range(4):
+        rows = [i for i in data['train'] if i['scene'] == scene]
+        for info in rows:
+            labels = np.unique(np.asarray(info['gt_label'], dtype=int))
+            prior[scene, labels] += 1 / len(rows)
+    targets = np.zeros((len(data['test']), 10), dtype=np.int8)
+    for row, info in zip(targets, data['test']):
+        row[np.asarray(info['gt_label_difficult'], dtype=int)] = -1
+        row[np.asarray(info['gt_label'], dtype=int)] = 1
+    expected, _ = mean_average_precision(
+        prior[[i['scene'] for i in data['test']]], targets)
+    assert result == pytest.approx(100 * expected)

@@ -1,0 +1,127 @@
+"""The mAP a dataset's true scenes alone give: a floor for scene-aware models.
+
+Scores every image of an evaluation split by the train-split frequency of
+each class among the images of its *true* scene (the ``scene`` field of the
+data infos; DigitScenes records the generator's), with the train labels as
+the config reads them (DigitScenes trains with difficult objects as
+positives). It reads no pixels, ties are grouped as in every AP here, and
+it evaluates the scores with :class:`mmmlc.evaluation.MLCMetric`, the
+metric of every test run. A model whose mAP is near this number has
+learned little beyond recognising the scene.
+
+Example::
+
+    python tools/analysis_tools/scene_prior_map.py \\
+        configs/salgl/salgl_resnet18_1xb32_8e_digitscenes-64px.py --split test
+"""
+import argparse
+from typing import Optional, Sequence, Tuple
+
+import numpy as np
+from mmengine.config import DictAction
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """Parse the command line.
+
+    Args:
+        argv (Sequence[str], optional): Arguments; ``sys.argv[1:]`` when
+            None.
+
+    Returns:
+        argparse.Namespace: The parsed options.
+    """
+    parser = argparse.ArgumentParser(
+        description='mAP of per-scene class frequencies (true scenes).')
+    parser.add_argument('config', help='a config whose datasets have scenes')
+    parser.add_argument(
+        '--split',
+        choices=['val', 'test'],
+        default='test',
+        help='which dataloader of the config to score')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='config overrides key=value')
+    return parser.parse_args(argv)
+
+
+def scene_class_frequency(labels: Sequence[Sequence[int]],
+                          scenes: Sequence[int], num_classes: int,
+                          num_scenes: int) -> np.ndarray:
+    """Share of each scene's images that hold each class.
+
+    Args:
+        labels (Sequence[Sequence[int]]): Positive class indices per image.
+        scenes (Sequence[int]): True scene per image.
+        num_classes (int): C.
+        num_scenes (int): S.
+
+    Returns:
+        np.ndarray: ``(S, C)`` float64; a scene without images gets zeros.
+    """
+    counts = np.zeros((num_scenes, num_classes))
+    for positives, scene in zip(labels, scenes):
+        counts[scene, np.unique(np.asarray(positives, dtype=np.int64))] += 1
+    images = np.bincount(np.asarray(scenes), minlength=num_scenes)
+    return counts / np.maximum(images, 1)[:, None]
+
+
+def _scene_infos(dataset_cfg: dict) -> Tuple[list, dict]:
+    """Data infos and metainfo of a dataset config, built without pipeline."""
+    from mmmlc.registry import DATASETS
+    dataset = DATASETS.build(dict(dataset_cfg, pipeline=[]))
+    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    if any('scene' not in info for info in infos):
+        raise ValueError(
+            f'{type(dataset).__name__} has no per-image "scene" field: the '
+            'scene prior needs the true scenes (DigitScenes records them)')
+    return infos, dataset.metainfo
+
+
+def main(argv: Optional[Sequence[str]] = None) -> float:
+    """Compute and print the scene-prior mAP.
+
+    Args:
+        argv (Sequence[str], optional): Arguments; ``sys.argv[1:]`` when
+            None.
+
+    Returns:
+        float: The mAP in percent.
+    """
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    import mmmlc  # noqa: F401  (compatibility set-up, registries)
+    from mmmlc.evaluation import MLCMetric
+    args = parse_args(argv)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    init_default_scope(cfg.get('default_scope', 'mmmlc'))
+    train, meta = _scene_infos(cfg.train_dataloader.dataset)
+    evaluated, _ = _scene_infos(cfg[f'{args.split}_dataloader'].dataset)
+    num_classes = len(meta['classes'])
+    num_scenes = 1 + max(info['scene'] for info in train + evaluated)
+    prior = scene_class_frequency([info['gt_label'] for info in train],
+                                  [info['scene'] for info in train],
+                                  num_classes, num_scenes)
+    metric = MLCMetric()
+    metric.process(None, [
+        dict(
+            pred_score=prior[info['scene']],
+            gt_label=info['gt_label'],
+            gt_label_difficult=info.get('gt_label_difficult', []))
+        for info in evaluated
+    ])
+    result = metric.compute_metrics(metric.results)
+    map_ = result['mAP']
+    print(f'{len(evaluated)} {args.split} images scored by the train '
+          f'frequency of each class in their true scene ({len(train)} train '
+          f'images, {num_scenes} scenes): mAP {map_:.2f}')
+    return map_
+
+
+if __name__ == '__main__':
+    main()
