@@ -466,3 +466,42 @@ def test_scene_prior_map_tool_scores_true_scene_frequencies(
     expected, _ = mean_average_precision(
         prior[[i['scene'] for i in data['test']]], targets)
     assert result == pytest.approx(100 * expected)
+
+
+def test_per_scene_map_hand_computed():
+    scores = np.array([[.9, .2], [.1, .8], [.2, .5], [.8, .4]])
+    targets = np.array([[1, 0], [0, 1], [1, 0], [1, 1]])
+    # Scene 0 is ranked perfectly; in scene 1 class 0 is always positive
+    # (AP 1) and class 1's only positive ranks below a negative (AP 1/2);
+    # scene 2 has no image.
+    out = prior_tool.per_scene_map(scores, targets, [0, 0, 1, 1], 3)
+    assert out[:2] == [(2, pytest.approx(100.)), (2, pytest.approx(75.))]
+    assert out[2][0] == 0 and np.isnan(out[2][1])
+
+
+def test_scene_prior_map_tool_per_scene_with_predictions(
+        digits_checkpoint, tmp_path, capsys):
+    from mmmlc.datasets import DigitScenesDataset
+    _, args, _, root = digits_checkpoint
+    dataset = DigitScenesDataset(
+        data_root=root, split='test', num_train=8, num_val=4, num_test=8)
+    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    targets = prior_tool._targets(infos, 10)
+    # Perfect scores, written in reverse order: rows are matched by path.
+    pred = tmp_path / 'pred.npz'
+    np.savez(pred, img_paths=np.array([i['img_path'] for i in infos][::-1]),
+             scores=targets[::-1].astype(np.float32), targets=targets[::-1])
+    prior_tool.main([DIGITS, '--split', 'test', '--pred', str(pred),
+                     '--cfg-options'] + args)
+    lines = [ln for ln in capsys.readouterr().out.splitlines()
+             if ln.startswith('scene ')]
+    assert len(lines) == 4
+    with_images = [ln for ln in lines if not ln.endswith('nan')]
+    assert with_images and all('model 100.00' in ln for ln in with_images)
+    np.savez(pred, img_paths=np.array([i['img_path'] for i in infos][1:]),
+             scores=targets[1:], targets=targets[1:])
+    with pytest.raises(ValueError, match='holds 7 images, the split 8'):
+        prior_tool.main([DIGITS, '--pred', str(pred), '--cfg-options'] + args)
+    with pytest.raises(FileNotFoundError, match='tools/test.py --out'):
+        prior_tool.main([DIGITS, '--pred', str(tmp_path / 'no.npz'),
+                         '--cfg-options'] + args)

@@ -9,10 +9,18 @@ it evaluates the scores with :class:`mmmlc.evaluation.MLCMetric`, the
 metric of every test run. A model whose mAP is near this number has
 learned little beyond recognising the scene.
 
+With ``--pred`` (the ``.npz`` of ``tools/test.py --out`` on the same split)
+it also prints the mAP of the model and of the prior on the images of each
+true scene alone. Within one scene the prior scores every image alike, so
+its per-scene mAP is the chance level (each class's share of positives);
+how far a model rises above it is what it recognises beyond the scene.
+
 Example::
 
     python tools/analysis_tools/scene_prior_map.py \\
         configs/salgl/salgl_resnet18_1xb32_8e_digitscenes-64px.py --split test
+    python tools/test.py CONFIG CHECKPOINT --out pred.npz
+    python tools/analysis_tools/scene_prior_map.py CONFIG --pred pred.npz
 """
 import argparse
 from typing import Optional, Sequence, Tuple
@@ -40,6 +48,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default='test',
         help='which dataloader of the config to score')
     parser.add_argument(
+        '--pred',
+        help='.npz of tools/test.py --out on this split: adds the per-scene '
+        'mAP of the model and of the prior')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -66,6 +78,58 @@ def scene_class_frequency(labels: Sequence[Sequence[int]],
         counts[scene, np.unique(np.asarray(positives, dtype=np.int64))] += 1
     images = np.bincount(np.asarray(scenes), minlength=num_scenes)
     return counts / np.maximum(images, 1)[:, None]
+
+
+def per_scene_map(scores: np.ndarray, targets: np.ndarray,
+                  scenes: Sequence[int], num_scenes: int) -> list:
+    """mAP of ``scores`` on the images of each scene alone.
+
+    Args:
+        scores (np.ndarray): ``(N, C)`` scores.
+        targets (np.ndarray): ``(N, C)`` in ``{-1, 0, 1}``.
+        scenes (Sequence[int]): True scene per image.
+        num_scenes (int): S.
+
+    Returns:
+        list[tuple[int, float]]: Per scene, its image count and mAP in
+        percent over its classes with a positive (NaN without images).
+    """
+    from mmmlc.evaluation.functional import mean_average_precision
+    scenes = np.asarray(scenes)
+    out = []
+    for scene in range(num_scenes):
+        rows = scenes == scene
+        map_ = mean_average_precision(scores[rows], targets[rows])[0] \
+            if rows.any() else float('nan')
+        out.append((int(rows.sum()), 100 * map_))
+    return out
+
+
+def _predictions(path: str, infos: list) -> np.ndarray:
+    """Scores of ``tools/test.py --out`` in the order of ``infos``."""
+    import os.path as osp
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'--pred {path} does not exist; expected the .npz written by '
+            'tools/test.py --out on the same split')
+    with np.load(path) as data:
+        rows = {str(p): i for i, p in enumerate(data['img_paths'])}
+        missing = [i['img_path'] for i in infos if i['img_path'] not in rows]
+        if missing or len(rows) != len(infos):
+            raise ValueError(
+                f'--pred {path} holds {len(rows)} images, the split '
+                f'{len(infos)}; not in the file: {missing[:3]} (of '
+                f'{len(missing)}). Was it written on this split?')
+        return data['scores'][[rows[i['img_path']] for i in infos]]
+
+
+def _targets(infos: list, num_classes: int) -> np.ndarray:
+    """``(N, C)`` targets: 1 positive, -1 difficult only, 0 negative."""
+    targets = np.zeros((len(infos), num_classes), dtype=np.int8)
+    for row, info in zip(targets, infos):
+        row[np.asarray(info.get('gt_label_difficult', []), dtype=int)] = -1
+        row[np.asarray(info['gt_label'], dtype=int)] = 1
+    return targets
 
 
 def _scene_infos(dataset_cfg: dict) -> Tuple[list, dict]:
@@ -120,6 +184,16 @@ def main(argv: Optional[Sequence[str]] = None) -> float:
     print(f'{len(evaluated)} {args.split} images scored by the train '
           f'frequency of each class in their true scene ({len(train)} train '
           f'images, {num_scenes} scenes): mAP {map_:.2f}')
+    if args.pred:
+        scenes = [info['scene'] for info in evaluated]
+        targets = _targets(evaluated, num_classes)
+        model = per_scene_map(_predictions(args.pred, evaluated), targets,
+                              scenes, num_scenes)
+        chance = per_scene_map(prior[scenes], targets, scenes, num_scenes)
+        names = meta.get('scenes', range(num_scenes))
+        for name, (num, ours), (_, prior_map) in zip(names, model, chance):
+            print(f'scene {name}: {num} images, mAP within the scene: model '
+                  f'{ours:.2f}, scene prior (chance) {prior_map:.2f}')
     return map_
 
 
