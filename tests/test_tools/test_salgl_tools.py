@@ -487,6 +487,10 @@ def test_scene_prior_map_tool_per_scene_with_predictions(
         data_root=root, split='test', num_train=8, num_val=4, num_test=8)
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
     targets = prior_tool._targets(infos, 10)
+    for row, info in zip(targets, infos):
+        assert set(np.flatnonzero(row == 1)) == set(info['gt_label'])
+        assert set(np.flatnonzero(row == -1)) == set(
+            info['gt_label_difficult']) - set(info['gt_label'])
     # Perfect scores, written in reverse order: rows are matched by path.
     pred = tmp_path / 'pred.npz'
     np.savez(pred, img_paths=np.array([i['img_path'] for i in infos][::-1]),

@@ -23,6 +23,7 @@ Example::
     python tools/analysis_tools/scene_prior_map.py CONFIG --pred pred.npz
 """
 import argparse
+import os.path as osp
 from typing import Optional, Sequence, Tuple
 
 import numpy as np
@@ -107,7 +108,6 @@ def per_scene_map(scores: np.ndarray, targets: np.ndarray,
 
 def _predictions(path: str, infos: list) -> np.ndarray:
     """Scores of ``tools/test.py --out`` in the order of ``infos``."""
-    import os.path as osp
     if not osp.isfile(path):
         raise FileNotFoundError(
             f'--pred {path} does not exist; expected the .npz written by '
