@@ -486,7 +486,11 @@ def test_scene_prior_map_tool_per_scene_with_predictions(
     dataset = DigitScenesDataset(
         data_root=root, split='test', num_train=8, num_val=4, num_test=8)
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
-    targets = prior_tool._targets(infos, 10)
+    # The targets as MLCMetric (and so tools/test.py --out) encodes them.
+    targets = np.zeros((len(infos), 10), dtype=np.int8)
+    for row, info in zip(targets, infos):
+        row[np.asarray(info['gt_label_difficult'], dtype=int)] = -1
+        row[np.asarray(info['gt_label'], dtype=int)] = 1
     for row, info in zip(targets, infos):
         assert set(np.flatnonzero(row == 1)) == set(info['gt_label'])
         assert set(np.flatnonzero(row == -1)) == set(
@@ -505,6 +509,12 @@ def test_scene_prior_map_tool_per_scene_with_predictions(
     np.savez(pred, img_paths=np.array([i['img_path'] for i in infos][1:]),
              scores=targets[1:], targets=targets[1:])
     with pytest.raises(ValueError, match='holds 7 images, the split 8'):
+        prior_tool.main([DIGITS, '--pred', str(pred), '--cfg-options'] + args)
+    wrong = targets.copy()
+    wrong[0] = 1 - np.abs(wrong[0])  # another build: other labels
+    np.savez(pred, img_paths=np.array([i['img_path'] for i in infos]),
+             scores=targets, targets=wrong)
+    with pytest.raises(ValueError, match='labels of .* differ'):
         prior_tool.main([DIGITS, '--pred', str(pred), '--cfg-options'] + args)
     with pytest.raises(FileNotFoundError, match='tools/test.py --out'):
         prior_tool.main([DIGITS, '--pred', str(tmp_path / 'no.npz'),

@@ -106,8 +106,13 @@ def per_scene_map(scores: np.ndarray, targets: np.ndarray,
     return out
 
 
-def _predictions(path: str, infos: list) -> np.ndarray:
-    """Scores of ``tools/test.py --out`` in the order of ``infos``."""
+def _predictions(path: str,
+                 infos: list) -> Tuple[np.ndarray, np.ndarray]:
+    """Scores and targets of ``tools/test.py --out`` in ``infos`` order.
+
+    The targets are the file's, as the metric encoded them; their positives
+    must be the dataset's, or the file comes from another build.
+    """
     if not osp.isfile(path):
         raise FileNotFoundError(
             f'--pred {path} does not exist; expected the .npz written by '
@@ -120,16 +125,15 @@ def _predictions(path: str, infos: list) -> np.ndarray:
                 f'--pred {path} holds {len(rows)} images, the split '
                 f'{len(infos)}; not in the file: {missing[:3]} (of '
                 f'{len(missing)}). Was it written on this split?')
-        return data['scores'][[rows[i['img_path']] for i in infos]]
-
-
-def _targets(infos: list, num_classes: int) -> np.ndarray:
-    """``(N, C)`` targets: 1 positive, -1 difficult only, 0 negative."""
-    targets = np.zeros((len(infos), num_classes), dtype=np.int8)
-    for row, info in zip(targets, infos):
-        row[np.asarray(info.get('gt_label_difficult', []), dtype=int)] = -1
-        row[np.asarray(info['gt_label'], dtype=int)] = 1
-    return targets
+        order = [rows[i['img_path']] for i in infos]
+        scores, targets = data['scores'][order], data['targets'][order]
+    for info, row in zip(infos, targets):
+        if set(np.flatnonzero(row == 1)) != {int(c) for c in info['gt_label']}:
+            raise ValueError(
+                f'--pred {path}: the labels of {info["img_path"]} differ '
+                "from the dataset's. Was it written on another build of "
+                'this data?')
+    return scores, targets
 
 
 def _scene_infos(dataset_cfg: dict) -> Tuple[list, dict]:
@@ -186,9 +190,8 @@ def main(argv: Optional[Sequence[str]] = None) -> float:
           f'images, {num_scenes} scenes): mAP {map_:.2f}')
     if args.pred:
         scenes = [info['scene'] for info in evaluated]
-        targets = _targets(evaluated, num_classes)
-        model = per_scene_map(_predictions(args.pred, evaluated), targets,
-                              scenes, num_scenes)
+        scores, targets = _predictions(args.pred, evaluated)
+        model = per_scene_map(scores, targets, scenes, num_scenes)
         chance = per_scene_map(prior[scenes], targets, scenes, num_scenes)
         names = meta.get('scenes', range(num_scenes))
         for name, (num, ours), (_, prior_map) in zip(names, model, chance):
