@@ -216,6 +216,29 @@ def test_one_cycle_and_beta1_schedule():
     assert np.max(np.abs(np.array(betas) - np.array(torch_betas))) < 5e-3
 
 
+def test_digitscenes_randaug_screen_is_the_coco_randaugment():
+    """The screened pipeline is the COCO recipe's RandAugment with its
+    Cutout op scaled from 448 to 64 px, and no flip or Cutout besides."""
+    ours = Config.fromfile(
+        osp.join(REPO, 'configs', 'salgl', 'baseline-bce-randaug_resnet18_'
+                 '1xb32_8e_digitscenes-64px.py'))
+    coco = Config.fromfile(
+        osp.join(REPO, 'configs', 'salgl',
+                 'salgl_resnet101_4xb32_80e_coco14-448px.py'))
+    coco = coco.randaugment.to_dict()
+    pipeline = ours.train_dataloader.dataset.pipeline
+    assert [t['type'] for t in pipeline] == [
+        'LoadImageFromFile', 'Resize', 'RandAugment', 'PackInputs'
+    ]
+    randaug = pipeline[2].to_dict()
+    cutout = randaug['policies'][1]
+    assert cutout['type'] == 'Cutout'
+    assert cutout['magnitude_range'] == pytest.approx((0, 20 * 64 / 448))
+    assert coco['policies'][1]['magnitude_range'] == (0, 20)
+    cutout['magnitude_range'] = (0, 20)
+    assert randaug == coco
+
+
 def test_digitscenes_smoke_run_with_ema_and_val(tmp_path):
     cfg = Config.fromfile(DIGITS)
     data_root = str(tmp_path / 'digit_scenes')
