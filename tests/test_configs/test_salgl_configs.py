@@ -216,20 +216,27 @@ def test_one_cycle_and_beta1_schedule():
     assert np.max(np.abs(np.array(betas) - np.array(torch_betas))) < 5e-3
 
 
-def test_digitscenes_randaug_screen_is_the_coco_randaugment():
+@pytest.mark.parametrize('model', ['baseline-bce', 'salgl'])
+def test_digitscenes_randaug_screen_is_the_coco_randaugment(model):
     """The screened pipeline is the COCO recipe's RandAugment with its
-    Cutout op scaled from 448 to 64 px, and no flip or Cutout besides."""
+    Cutout op scaled from 448 to 64 px, and no flip or Cutout besides; the
+    rest of the config is the DigitScenes one without augmentation."""
+    salgl = osp.join(REPO, 'configs', 'salgl')
     ours = Config.fromfile(
-        osp.join(REPO, 'configs', 'salgl', 'baseline-bce-randaug_resnet18_'
-                 '1xb32_8e_digitscenes-64px.py'))
+        osp.join(salgl, f'{model}-randaug_resnet18_1xb32_8e_digitscenes-'
+                 '64px.py'))
+    plain = Config.fromfile(
+        osp.join(salgl, f'{model}_resnet18_1xb32_8e_digitscenes-64px.py'))
     coco = Config.fromfile(
-        osp.join(REPO, 'configs', 'salgl',
-                 'salgl_resnet101_4xb32_80e_coco14-448px.py'))
+        osp.join(salgl, 'salgl_resnet101_4xb32_80e_coco14-448px.py'))
     coco = coco.randaugment.to_dict()
     pipeline = ours.train_dataloader.dataset.pipeline
     assert [t['type'] for t in pipeline] == [
         'LoadImageFromFile', 'Resize', 'RandAugment', 'PackInputs'
     ]
+    for key in ('model', 'optim_wrapper', 'param_scheduler', 'train_cfg'):
+        assert ours[key] == plain[key], key
+    assert ours.get('custom_hooks') == plain.get('custom_hooks')
     randaug = pipeline[2].to_dict()
     cutout = randaug['policies'][1]
     assert cutout['type'] == 'Cutout'
