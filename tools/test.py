@@ -7,7 +7,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmmlc  # noqa: F401  (compatibility set-up, registries)
-from mmmlc.utils.setup_env import setup_cpu_distributed
+from mmmlc.utils.setup_env import setup_cpu_distributed, teardown_distributed
 
 
 def parse_args():
@@ -72,6 +72,7 @@ def main():
     setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     runner.test()
+    teardown_distributed()
 
 
 if __name__ == '__main__':

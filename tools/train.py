@@ -7,7 +7,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmmlc  # noqa: F401  (compatibility set-up, registries)
-from mmmlc.utils.setup_env import setup_cpu_distributed, use_amp
+from mmmlc.utils.setup_env import (setup_cpu_distributed, teardown_distributed,
+                                   use_amp)
 
 
 def parse_args():
@@ -86,6 +87,7 @@ def main():
     setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     runner.train()
+    teardown_distributed()
 
 
 if __name__ == '__main__':

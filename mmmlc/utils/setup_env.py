@@ -79,3 +79,14 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
     wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
     return True
+
+
+def teardown_distributed() -> None:
+    """Destroy the default process group, if any, before the process exits.
+
+    mmengine's Runner leaves it alive; PyTorch asks for an explicit
+    ``destroy_process_group`` so that the backend's threads stop while the
+    interpreter is whole, not in its finalisers at exit.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.destroy_process_group()
