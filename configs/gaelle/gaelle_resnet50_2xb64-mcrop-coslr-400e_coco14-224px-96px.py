@@ -2,7 +2,7 @@
 # section 5): ResNet-50, 2 GPUs x 64 images, 8 SwAV crops (2 x 224 + 6 x 96),
 # 400 epochs of 646 iterations, LARS lr 0.6 -> 0.0006 cosine per iteration,
 # queue 3840 from epoch 7, prototypes frozen for 5005 iterations, seed 31.
-# Expected after the linear evaluation (linear-eval_resnet50_1xb128-...):
+# Expected after the linear evaluation (linear-probe_resnet50_1xb128-...):
 # COCO mAP 62.4 (README).
 #   bash tools/dist_train.sh configs/gaelle/<this file> 2 --amp
 # The reference ran fp16 autocast + GradScaler (--amp float16); --amp alone

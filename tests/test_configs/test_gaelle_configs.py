@@ -31,8 +31,8 @@ DS_GAELLE = 'gaelle_resnet18_1xb64-mcrop-coslr-5e_digitscenes-64px-32px.py'
 DS_SWAV = 'swav_resnet18_1xb64-mcrop-coslr-5e_digitscenes-64px-32px.py'
 DS_OBJLOCAL = ('gaelle-objlocal_resnet18_1xb64-mcrop-coslr-5e_'
                'digitscenes-64px-32px.py')
-DS_EVAL = 'linear-eval_resnet18_1xb64-coslr-10e_digitscenes-64px.py'
-DS_RANDINIT = ('linear-eval-randinit_resnet18_1xb64-coslr-10e_'
+DS_EVAL = 'linear-probe_resnet18_1xb64-coslr-10e_digitscenes-64px.py'
+DS_RANDINIT = ('linear-probe-randinit_resnet18_1xb64-coslr-10e_'
                'digitscenes-64px.py')
 SIZES = dict(num_train=12, num_val=4, num_test=4)
 BATCH = 4
@@ -55,8 +55,8 @@ def test_configs_found():
         'swav_resnet50_2xb64-mcrop-coslr-400e_coco14-224px-96px.py',
         'gaelle-objlocal_resnet50_2xb64-mcrop-coslr-400e_coco14-224px-96px'
         '.py',
-        'linear-eval_resnet50_1xb128-coslr-100e_coco14-224px.py',
-        'linear-eval_resnet50_1xb32-coslr-100e_voc07-224px.py',
+        'linear-probe_resnet50_1xb128-coslr-100e_coco14-224px.py',
+        'linear-probe_resnet50_1xb32-coslr-100e_voc07-224px.py',
         DS_GAELLE, DS_SWAV, DS_OBJLOCAL, DS_EVAL, DS_RANDINIT
     }
 

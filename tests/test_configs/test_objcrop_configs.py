@@ -23,9 +23,9 @@ from mmmlc.utils.benchmark import TrainStepBenchmark
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG_DIR = osp.join(REPO, 'configs', 'objcrop')
 CONFIGS = sorted(glob.glob(osp.join(CONFIG_DIR, '*.py')))
-DS_SCENE = 'mocov2-scene_resnet18_1xb64_10e_digitscenes-64px.py'
-DS_OBJOBJ = 'mocov2-objobj-dilate0.2_resnet18_1xb64_10e_digitscenes-64px.py'
-DS_PROBE = 'linear-probe_resnet18_1xb64_10e_digitscenes-64px.py'
+DS_SCENE = 'mocov2-scene_resnet18_1xb64-coslr-10e_digitscenes-64px.py'
+DS_OBJOBJ = 'mocov2-objobj-dilate0.2_resnet18_1xb64-coslr-10e_digitscenes-64px.py'
+DS_PROBE = 'linear-probe_resnet18_1xb64-steplr-10e_digitscenes-64px.py'
 SIZES = dict(num_train=12, num_val=4, num_test=4)
 BATCH = 4
 
@@ -108,7 +108,7 @@ def test_config_builds_model_and_pipeline(path):
 def test_benchmark_runs_the_objobj_config():
     # What the README's benchmark command runs, on the CPU with batch 2.
     path = osp.join(CONFIG_DIR,
-                    'mocov2-objobj-dilate0.2_resnet50_1xb128_200e_'
+                    'mocov2-objobj-dilate0.2_resnet50_1xb128-coslr-200e_'
                     'ohms-224px.py')
     bench = TrainStepBenchmark(
         Config.fromfile(path), 'objobj', device='cpu', batch_size=2,

@@ -18,12 +18,12 @@ from mmmlc.registry import MODELS, PARAM_SCHEDULERS, TRANSFORMS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'salgl', '*.py')))
-FULL = [p for p in CONFIGS if '_80e_' in p]
+FULL = [p for p in CONFIGS if '-80e_' in p]
 DIGITS = osp.join(REPO, 'configs', 'salgl',
-                  'salgl_resnet18_1xb32_8e_digitscenes-64px.py')
+                  'salgl_resnet18_1xb32-onecycle-8e_digitscenes-64px.py')
 NAME = re.compile(r'salgl_(?P<backbone>[a-z0-9-]+)_(?P<gpus>\d+)xb'
-                  r'(?P<batch>\d+)_(?P<epochs>\d+)e_(?P<data>[a-z0-9]+)-'
-                  r'(?P<res>\d+)px\.py')
+                  r'(?P<batch>\d+)-onecycle-(?P<epochs>\d+)e_'
+                  r'(?P<data>[a-z0-9]+)-(?P<res>\d+)px\.py')
 # dataset in the name -> (classes, scenes, embedding file)
 DATASETS = {
     'coco14': (80, 6, 'data/label_embeddings/coco14_bert-base-uncased.npy'),
@@ -36,11 +36,11 @@ DATASETS = {
 def test_configs_found():
     names = {osp.basename(p) for p in CONFIGS}
     assert {
-        'salgl_resnet101_4xb32_80e_coco14-448px.py',
-        'salgl_resnet101_4xb32_80e_coco14-576px.py',
-        'salgl_resnet101_4xb32_80e_nuswide-448px.py',
-        'salgl_resnet101_4xb32_80e_voc07-448px.py',
-        'salgl_vit-large-p16_4xb32_80e_coco14-448px.py',
+        'salgl_resnet101_4xb32-onecycle-80e_coco14-448px.py',
+        'salgl_resnet101_4xb32-onecycle-80e_coco14-576px.py',
+        'salgl_resnet101_4xb32-onecycle-80e_nuswide-448px.py',
+        'salgl_resnet101_4xb32-onecycle-80e_voc07-448px.py',
+        'salgl_vit-large-p16_4xb32-onecycle-80e_coco14-448px.py',
         osp.basename(DIGITS),
     } <= names
 
@@ -154,7 +154,7 @@ def test_vit_config_keeps_cls_token_and_resizes_position_embedding(tmp_path):
     position embedding is resized to 28x28 on load, the CLS entry kept."""
     cfg = Config.fromfile(
         osp.join(REPO, 'configs', 'salgl',
-                 'salgl_vit-large-p16_4xb32_80e_coco14-448px.py'))
+                 'salgl_vit-large-p16_4xb32-onecycle-80e_coco14-448px.py'))
     backbone_cfg = dict(cfg.model.backbone, init_cfg=None)
     # Same code path with a small width; depth and width do not change the
     # token bookkeeping.
@@ -223,12 +223,12 @@ def test_digitscenes_randaug_screen_is_the_coco_randaugment(model):
     rest of the config is the DigitScenes one without augmentation."""
     salgl = osp.join(REPO, 'configs', 'salgl')
     ours = Config.fromfile(
-        osp.join(salgl, f'{model}-randaug_resnet18_1xb32_8e_digitscenes-'
+        osp.join(salgl, f'{model}-randaug_resnet18_1xb32-onecycle-8e_digitscenes-'
                  '64px.py'))
     plain = Config.fromfile(
-        osp.join(salgl, f'{model}_resnet18_1xb32_8e_digitscenes-64px.py'))
+        osp.join(salgl, f'{model}_resnet18_1xb32-onecycle-8e_digitscenes-64px.py'))
     coco = Config.fromfile(
-        osp.join(salgl, 'salgl_resnet101_4xb32_80e_coco14-448px.py'))
+        osp.join(salgl, 'salgl_resnet101_4xb32-onecycle-80e_coco14-448px.py'))
     coco = coco.randaugment.to_dict()
     pipeline = ours.train_dataloader.dataset.pipeline
     assert [t['type'] for t in pipeline] == [

@@ -81,7 +81,7 @@ def test_runner_stops_before_training_on_a_mismatch(tmp_path):
     from mmengine.runner import Runner
     cfg = Config.fromfile(
         osp.join(osp.dirname(__file__), '..', '..', 'configs', 'quickstart',
-                 'resnet18_1xb32_8e_digitscenes-64px.py'))
+                 'baseline-bce_resnet18_1xb32-onecycle-8e_digitscenes-64px.py'))
     overrides = {'work_dir': str(tmp_path / 'work'), 'log_level': 'WARNING'}
     for split in ('train', 'val', 'test'):
         overrides[f'{split}_dataloader.num_workers'] = 0

@@ -278,7 +278,7 @@ heatmap_tool = _load_tool('analysis_tools', 'cooccurrence_heatmap.py')
 cloud_tool = _load_tool('analysis_tools', 'label_cloud.py')
 purity_tool = _load_tool('analysis_tools', 'scene_purity.py')
 DIGITS = osp.join(REPO, 'configs', 'salgl',
-                  'salgl_resnet18_1xb32_8e_digitscenes-64px.py')
+                  'salgl_resnet18_1xb32-onecycle-8e_digitscenes-64px.py')
 SPEC_M = np.array([[[2, 1, 1], [1, 1, 0], [1, 0, 1]],
                    [[1, 1, 1], [1, 2, 1], [1, 1, 1]]], dtype=np.float32)
 

@@ -17,7 +17,7 @@ import torch
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 QUICKSTART = osp.join(REPO, 'configs', 'quickstart',
-                      'resnet18_1xb32_8e_digitscenes-64px.py')
+                      'baseline-bce_resnet18_1xb32-onecycle-8e_digitscenes-64px.py')
 
 pytestmark = pytest.mark.e2e
 

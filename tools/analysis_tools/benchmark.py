@@ -3,7 +3,7 @@
 Example::
 
     python tools/analysis_tools/benchmark.py \\
-        configs/salgl/salgl_resnet101_8xb4_80e_coco14-448px.py \\
+        configs/salgl/salgl_resnet101_4xb32-onecycle-80e_coco14-448px.py \\
         --batch-size 32 --amp --channels-last --header
 
 Prints the command line, then one markdown table row::

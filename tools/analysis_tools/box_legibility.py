@@ -17,7 +17,7 @@ not a method: it uses the boxes, which the models never get.
 Example::
 
     python tools/analysis_tools/box_legibility.py \\
-        configs/salgl/salgl_resnet18_1xb32_8e_digitscenes-64px.py
+        configs/salgl/salgl_resnet18_1xb32-onecycle-8e_digitscenes-64px.py
 """
 import argparse
 import os.path as osp

@@ -17,7 +17,7 @@ meter); pass them with ``--scenes`` and ``--labels``.
 Example::
 
     python tools/analysis_tools/cooccurrence_heatmap.py \\
-        work_dirs/salgl_resnet18_1xb32_8e_digitscenes-64px/epoch_8.pth \\
+        work_dirs/salgl_resnet18_1xb32-onecycle-8e_digitscenes-64px/epoch_8.pth \\
         --out-dir figures/heatmaps
 """
 import argparse

@@ -18,8 +18,8 @@ written; without it a ranked bar chart per scene (the tool says so).
 Example::
 
     python tools/analysis_tools/label_cloud.py \\
-        configs/salgl/salgl_resnet18_1xb32_8e_digitscenes-64px.py \\
-        work_dirs/salgl_resnet18_1xb32_8e_digitscenes-64px/epoch_8.pth \\
+        configs/salgl/salgl_resnet18_1xb32-onecycle-8e_digitscenes-64px.py \\
+        work_dirs/salgl_resnet18_1xb32-onecycle-8e_digitscenes-64px/epoch_8.pth \\
         --out-dir figures/label_clouds
 """
 import argparse

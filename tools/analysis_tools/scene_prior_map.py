@@ -18,7 +18,7 @@ how far a model rises above it is what it recognises beyond the scene.
 Example::
 
     python tools/analysis_tools/scene_prior_map.py \\
-        configs/salgl/salgl_resnet18_1xb32_8e_digitscenes-64px.py --split test
+        configs/salgl/salgl_resnet18_1xb32-onecycle-8e_digitscenes-64px.py --split test
     python tools/test.py CONFIG CHECKPOINT --out pred.npz
     python tools/analysis_tools/scene_prior_map.py CONFIG --pred pred.npz
 """

@@ -10,8 +10,8 @@ writes them as JSON.
 Example::
 
     python tools/analysis_tools/scene_purity.py \\
-        configs/salgl/salgl_resnet18_1xb32_8e_digitscenes-64px.py \\
-        work_dirs/salgl_resnet18_1xb32_8e_digitscenes-64px/epoch_8.pth \\
+        configs/salgl/salgl_resnet18_1xb32-onecycle-8e_digitscenes-64px.py \\
+        work_dirs/salgl_resnet18_1xb32-onecycle-8e_digitscenes-64px/epoch_8.pth \\
         --split test --out purity.json
 """
 import argparse

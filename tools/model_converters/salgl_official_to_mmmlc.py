@@ -39,9 +39,9 @@ Example::
     python tools/model_converters/salgl_official_to_mmmlc.py \\
         exp3/checkpoints/ema_best_model.pth \\
         checkpoints/salgl_resnet101_coco14-448px_official.pth \\
-        --config configs/salgl/salgl_resnet101_4xb32_80e_coco14-448px.py
+        --config configs/salgl/salgl_resnet101_4xb32-onecycle-80e_coco14-448px.py
     python tools/test.py \\
-        configs/salgl/salgl_resnet101_4xb32_80e_coco14-448px.py \\
+        configs/salgl/salgl_resnet101_4xb32-onecycle-80e_coco14-448px.py \\
         checkpoints/salgl_resnet101_coco14-448px_official.pth
 
 The released COCO model orders classes as the reference's ``label.txt``

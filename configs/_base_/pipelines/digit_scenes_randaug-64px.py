@@ -1,5 +1,5 @@
 # RandAugment of the SALGL recipe (configs/salgl/
-# salgl_resnet101_4xb32_80e_coco14-448px.py: the reference's 15 UDA ops, two
+# salgl_resnet101_4xb32-onecycle-80e_coco14-448px.py: the reference's 15 UDA ops, two
 # per image, magnitude level uniform in [0, 9]) for DigitScenes read at
 # 64 px: its Cutout op is scaled with the image, up to 20 px at 448, so
 # 20 * 64 / 448 here. Used after the 64-px Resize, with no flip (a mirrored

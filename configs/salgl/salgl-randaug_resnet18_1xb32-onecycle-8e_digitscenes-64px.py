@@ -5,7 +5,7 @@
 # baseline's val mAP (64.4 against 68.8 without augmentation), so the
 # DigitScenes configs keep no augmentation.
 _base_ = [
-    './salgl_resnet18_1xb32_8e_digitscenes-64px.py',
+    './salgl_resnet18_1xb32-onecycle-8e_digitscenes-64px.py',
     '../_base_/pipelines/digit_scenes_randaug-64px.py',
 ]
 train_dataloader = dict(

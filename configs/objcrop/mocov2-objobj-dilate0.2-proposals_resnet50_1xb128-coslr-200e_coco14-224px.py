@@ -7,7 +7,7 @@
 # (or --bing MODEL_DIR for BING); it is keyed by the image's file name.
 # An image missing from the file is an error (on_missing='fallback' logs
 # and uses a scene crop instead).
-_base_ = ['./mocov2-objobj-dilate0.2-gt_resnet50_1xb128_200e_coco14-224px.py']
+_base_ = ['./mocov2-objobj-dilate0.2-gt_resnet50_1xb128-coslr-200e_coco14-224px.py']
 proposal_file = 'data/coco/proposals/train2014_ss_top10.npz'
 train_pipeline = [
     dict(type='LoadImageFromFile', color_type='color_ignore_orientation'),

@@ -10,7 +10,7 @@
 #       model.backbone.init_cfg.checkpoint=work_dirs/<pretrain>/epoch_5.pth
 #   python tools/test.py configs/gaelle/<this file> \
 #       work_dirs/<this config>/best_multi-label_mAP_epoch_<N>.pth
-_base_ = ['./linear-eval_resnet50_1xb128-coslr-100e_coco14-224px.py']
+_base_ = ['./linear-probe_resnet50_1xb128-coslr-100e_coco14-224px.py']
 data_root = 'data/digit_scenes'
 pretrained = ('work_dirs/gaelle_resnet18_1xb64-mcrop-coslr-5e_'
               'digitscenes-64px-32px/epoch_5.pth')

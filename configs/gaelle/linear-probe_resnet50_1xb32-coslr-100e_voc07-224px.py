@@ -6,7 +6,7 @@
 # No published VOC number for GAELLE.
 #   python tools/train.py configs/gaelle/<this file> --amp --cfg-options \
 #       model.backbone.init_cfg.checkpoint=work_dirs/<pretrain>/epoch_400.pth
-_base_ = ['./linear-eval_resnet50_1xb128-coslr-100e_coco14-224px.py']
+_base_ = ['./linear-probe_resnet50_1xb128-coslr-100e_coco14-224px.py']
 data_root = 'data/VOCdevkit/VOC2007'
 num_classes = 20
 model = dict(

@@ -8,7 +8,7 @@
 #       data/label_embeddings/voc07_bert-base-uncased.npy \
 #       --dataset-config configs/_base_/datasets/voc07_448.py \
 #       --method bert --model <local bert-base-uncased folder>
-_base_ = ['./salgl_resnet101_4xb32_80e_coco14-448px.py']
+_base_ = ['./salgl_resnet101_4xb32-onecycle-80e_coco14-448px.py']
 num_classes = 20
 label_embedding_file = 'data/label_embeddings/voc07_bert-base-uncased.npy'
 model = dict(

@@ -2,7 +2,7 @@
 # ICCV'21: gamma- 4, gamma+ 0, clip 0.05), COCO 2014 at 448 x 448.
 # mmpretrain's AsymmetricLoss averages over elements where the paper sums;
 # with AdamW the scale does not change the update direction.
-_base_ = ['./baseline-bce_resnet101_8xb16_40e_coco14-448px.py']
+_base_ = ['./baseline-bce_resnet101_8xb16-onecycle-40e_coco14-448px.py']
 model = dict(
     head=dict(
         loss=dict(

@@ -3,7 +3,7 @@
 # epoch, ~12x the steps of the per-image config at the same 200 epochs
 # (report iterations when comparing with the scene baseline). Crops: clean
 # (see the per-image config); the paper reproduction is ...-faithful_....
-_base_ = ['./mocov2-objobj-dilate0.2_resnet50_1xb128_200e_ohms-224px.py']
+_base_ = ['./mocov2-objobj-dilate0.2_resnet50_1xb128-coslr-200e_ohms-224px.py']
 train_dataloader = dict(
     dataset=dict(
         _delete_=True,

@@ -6,7 +6,7 @@
 # `faithful = True` in a copy for the reference's OpenImages arithmetic.
 # (The reference's unused COCO loader, spec 4.8, differed: both views
 # T_scene, proposals, right/bottom clipping only.)
-_base_ = ['./mocov2-objobj-dilate0.2_resnet50_1xb128_200e_ohms-224px.py']
+_base_ = ['./mocov2-objobj-dilate0.2_resnet50_1xb128-coslr-200e_ohms-224px.py']
 data_root = 'data/coco'
 train_pipeline = [
     dict(type='LoadImageFromFile', color_type='color_ignore_orientation'),

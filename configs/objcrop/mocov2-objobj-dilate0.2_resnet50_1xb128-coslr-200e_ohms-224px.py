@@ -15,7 +15,7 @@
 #   python tools/train.py configs/objcrop/<this file>
 # Give image_sizes (json {ImageID: [w, h]}) to avoid reading 212k JPEG
 # headers at start-up (mmmlc.datasets.openimages.read_image_sizes).
-_base_ = ['./mocov2-scene_resnet50_1xb128_200e_ohms-224px.py']
+_base_ = ['./mocov2-scene_resnet50_1xb128-coslr-200e_ohms-224px.py']
 faithful = False
 dilation = 0.2
 view_size = 224

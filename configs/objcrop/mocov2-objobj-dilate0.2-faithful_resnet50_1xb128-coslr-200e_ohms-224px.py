@@ -6,7 +6,7 @@
 # Expected linear-probe mAP: 58.6 (the reference's batch-averaged metric,
 # ref-batch-mAP_B256) vs 49.8 for the scene baseline.
 _base_ = [
-    './mocov2-objobj-dilate0.2-perobject_resnet50_1xb128_200e_ohms-224px.py'
+    './mocov2-objobj-dilate0.2-perobject_resnet50_1xb128-coslr-200e_ohms-224px.py'
 ]
 faithful = True
 obj_crop_ratio = (0.0, 1.0)

@@ -2,8 +2,8 @@
 # annotations; labels unused), the recipe of Object-aware cropping (spec 1):
 # 200 epochs, batch 128, lr 0.015, cosine.
 #   python tools/train.py configs/objcrop/<this file>
-# Then linear-probe_resnet50_8xb32_100e_coco14-224px.py.
-_base_ = ['./mocov2-scene_resnet50_1xb128_200e_ohms-224px.py']
+# Then linear-probe_resnet50_8xb32-steplr-100e_coco14-224px.py.
+_base_ = ['./mocov2-scene_resnet50_1xb128-coslr-200e_ohms-224px.py']
 data_root = 'data/coco'
 train_pipeline = [
     # COCO boxes are in the stored frame (PIL / pycocotools, no EXIF).

@@ -1,8 +1,8 @@
-# The random-init reference of the DigitScenes linear probe: the same
+# The random-init reference of the DigitScenes linear evaluation: the same
 # protocol on a frozen, randomly initialised ResNet-18 (seeded by the
-# config's seed), the floor that MoCo-v2 pretraining must beat.
-#   python tools/train.py configs/objcrop/<this file>
-_base_ = ['./linear-probe_resnet18_1xb64_10e_digitscenes-64px.py']
+# config's seed), the floor that GAELLE and SwAV pretraining must beat.
+#   python tools/train.py configs/gaelle/<this file>
+_base_ = ['./linear-probe_resnet18_1xb64-coslr-10e_digitscenes-64px.py']
 pretrained = None
 # mmpretrain ResNet's own init, as at the start of pretraining.
 model = dict(

@@ -1,10 +1,10 @@
 # SALGL on the embedded DigitScenes data, on a CPU in minutes (about 15 min
 # on one free core). Data, backbone, input size, batch, epochs and schedule
 # are the quick-start baseline's (configs/quickstart/
-# resnet18_1xb32_8e_digitscenes-64px.py: ResNet-18 from scratch, 128 px
+# baseline-bce_resnet18_1xb32-onecycle-8e_digitscenes-64px.py: ResNet-18 from scratch, 128 px
 # images read at 64 px, batch 32, 8 epochs, AdamW wd 1e-4, one-cycle pct
 # 0.2) with the peak lr at 1e-3 instead of 2e-3 (at 2e-3 SALGL's loss rose
-# at the lr peak); baseline-bce_resnet18_1xb32_8e_digitscenes-64px.py is the
+# at the lr peak); baseline-bce_resnet18_1xb32-onecycle-8e_digitscenes-64px.py is the
 # baseline at this same lr, so the two differ only in the model and the
 # EMA. The head is the released one (hard scenes, out-messages,
 # row-normalised transitions with the diagonal kept, T = 3, ASL x
@@ -24,7 +24,7 @@
 #   erase most digits, and DigitScenes is never flipped (a mirrored digit is
 #   another glyph).
 _base_ = [
-    '../quickstart/resnet18_1xb32_8e_digitscenes-64px.py',
+    '../quickstart/baseline-bce_resnet18_1xb32-onecycle-8e_digitscenes-64px.py',
 ]
 num_classes = 10
 lr = 1e-3

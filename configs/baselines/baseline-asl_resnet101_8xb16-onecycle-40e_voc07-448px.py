@@ -1,6 +1,6 @@
 # ResNet-101 + multi-label linear head, Asymmetric Loss (gamma- 4, gamma+ 0,
 # clip 0.05), VOC 2007 at 448 x 448.
-_base_ = ['./baseline-bce_resnet101_8xb16_40e_voc07-448px.py']
+_base_ = ['./baseline-bce_resnet101_8xb16-onecycle-40e_voc07-448px.py']
 model = dict(
     head=dict(
         loss=dict(

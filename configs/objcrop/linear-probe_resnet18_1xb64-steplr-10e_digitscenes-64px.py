@@ -13,7 +13,7 @@ _base_ = [
     '../_base_/datasets/digit_scenes.py',
     '../_base_/linear_probe/resnet50_linear-probe_100e.py',
 ]
-pretrained = ('work_dirs/mocov2-objobj-dilate0.2_resnet18_1xb64_10e_'
+pretrained = ('work_dirs/mocov2-objobj-dilate0.2_resnet18_1xb64-coslr-10e_'
               'digitscenes-64px/epoch_10.pth')
 num_classes = 10
 max_epochs = 10

@@ -5,7 +5,7 @@
 # 112 on ~1024 x 768 OpenImages photos); clean crop arithmetic (set
 # `faithful = True` for the reference's).
 #   python tools/train.py configs/objcrop/<this file>
-_base_ = ['./mocov2-scene_resnet18_1xb64_10e_digitscenes-64px.py']
+_base_ = ['./mocov2-scene_resnet18_1xb64-coslr-10e_digitscenes-64px.py']
 faithful = False
 dilation = 0.2
 view_size = 64

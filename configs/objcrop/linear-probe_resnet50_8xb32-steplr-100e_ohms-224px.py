@@ -8,7 +8,7 @@ _base_ = [
     '../_base_/datasets/openimages_ohms_224.py',
     '../_base_/linear_probe/resnet50_linear-probe_100e.py',
 ]
-pretrained = ('work_dirs/mocov2-objobj-dilate0.2_resnet50_1xb128_200e_'
+pretrained = ('work_dirs/mocov2-objobj-dilate0.2_resnet50_1xb128-coslr-200e_'
               'ohms-224px/epoch_200.pth')
 # The label space is data-driven (the reference's head has 576 outputs,
 # its README says 208 classes): set num_classes to

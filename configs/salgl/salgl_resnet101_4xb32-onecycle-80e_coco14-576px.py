@@ -2,7 +2,7 @@
 # reference: the 448 recipe with S = 576, 18 x 18 = 324 tokens; nothing else
 # about it was released). Same embeddings and backbone file as the 448 px
 # config.
-_base_ = ['./salgl_resnet101_4xb32_80e_coco14-448px.py']
+_base_ = ['./salgl_resnet101_4xb32-onecycle-80e_coco14-448px.py']
 img_size = 576
 train_pipeline = [
     dict(type='LoadImageFromFile'),

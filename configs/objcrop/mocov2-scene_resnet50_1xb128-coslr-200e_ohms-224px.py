@@ -5,7 +5,7 @@
 # or with 4 GPUs x 32 (same global batch):
 #   bash tools/dist_train.sh configs/objcrop/<this file> 4 \
 #       --cfg-options train_dataloader.batch_size=32
-# Then the linear probe: linear-probe_resnet50_8xb32_100e_ohms-224px.py.
+# Then the linear probe: linear-probe_resnet50_8xb32-steplr-100e_ohms-224px.py.
 _base_ = [
     '../_base_/models/mocov2_resnet50.py',
     '../_base_/schedules/sgd_coslr_200e_mocov2.py',

@@ -15,7 +15,7 @@
 # file of timm's vit_large_patch16_224 (IN-21k pre-trained, IN-1k
 # fine-tuned; key mapping in tools/model_converters/
 # salgl_official_to_mmmlc.py's docstring).
-_base_ = ['./salgl_resnet101_4xb32_80e_coco14-448px.py']
+_base_ = ['./salgl_resnet101_4xb32-onecycle-80e_coco14-448px.py']
 pretrained = 'checkpoints/vit-large-p16_in21k-pre_in1k-224px_mmpretrain.pth'
 model = dict(
     backbone=dict(

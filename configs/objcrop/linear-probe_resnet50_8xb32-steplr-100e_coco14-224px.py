@@ -7,7 +7,7 @@ _base_ = [
     '../_base_/datasets/coco14_448.py',
     '../_base_/linear_probe/resnet50_linear-probe_100e.py',
 ]
-pretrained = ('work_dirs/mocov2-objobj-dilate0.2-gt_resnet50_1xb128_200e_'
+pretrained = ('work_dirs/mocov2-objobj-dilate0.2-gt_resnet50_1xb128-coslr-200e_'
               'coco14-224px/epoch_200.pth')
 num_classes = 80
 model = dict(

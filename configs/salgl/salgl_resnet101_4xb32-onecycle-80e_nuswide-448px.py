@@ -5,7 +5,7 @@
 #       data/label_embeddings/nuswide_bert-base-uncased.npy \
 #       --dataset-config configs/_base_/datasets/nuswide_448.py \
 #       --method bert --model <local bert-base-uncased folder>
-_base_ = ['./salgl_resnet101_4xb32_80e_coco14-448px.py']
+_base_ = ['./salgl_resnet101_4xb32-onecycle-80e_coco14-448px.py']
 num_classes = 81
 label_embedding_file = 'data/label_embeddings/nuswide_bert-base-uncased.npy'
 model = dict(
