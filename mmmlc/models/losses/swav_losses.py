@@ -44,7 +44,7 @@ def _pairwise_code_cross_entropy(codes: Tensor, scores: Tensor,
 def global_swapped_prediction_loss(scores: Tensor, codes: Tensor,
                                    crops_for_assign: Sequence[int],
                                    temperature: float = 0.1) -> Tensor:
-    r"""SwAV's swapped prediction over all crops (SwAV, eq. 1-2).
+    r"""SwAV's swapped prediction over all crops (SwAV, Sec. 3.1-3.2).
 
     .. math::
         L_{glb} = \frac{1}{|A|} \sum_{a \in A} \frac{1}{V - 1}

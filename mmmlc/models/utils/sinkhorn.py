@@ -11,7 +11,7 @@ def sinkhorn_knopp(scores: Tensor,
     r"""Soft codes Q from prototype scores, as SwAV's ``distributed_sinkhorn``.
 
     Caron et al., "Unsupervised Learning of Visual Features by Contrasting
-    Cluster Assignments", NeurIPS 2020, eq. (3): the codes maximise
+    Cluster Assignments", NeurIPS 2020, Sec. 3.1: the codes maximise
     :math:`\mathrm{Tr}(Q^\top S) + \epsilon H(Q)` over the transportation
     polytope where every sample carries mass 1/B and every prototype
     1/K. The reference (docs/reference/gaelle.md, "Sinkhorn-Knopp"), with
