@@ -45,6 +45,8 @@ def position_batch_norm(x: Tensor, bn: nn.BatchNorm1d, sync: bool) -> Tensor:
     more than one rank, the statistics are over the rows of all ranks,
     as torch's ``SyncBatchNorm`` computes them (its gradient included);
     P = 1 is an ordinary (Sync)BN call. Computed in float32 at least.
+    Local because torch's BN gives one set of statistics per call: the
+    reference's P calls would be a Python loop over positions.
     In eval mode (with running statistics) the running statistics
     normalise, as ``bn`` would.
 
