@@ -106,6 +106,9 @@ def read_lines(path: str, what: str) -> List[str]:
 def load_json(path: str, what: str) -> Any:
     """Load a json file, naming it and its expected content on failure.
 
+    Local rather than mmengine's ``load``, whose decode error names neither
+    the file nor what it should hold.
+
     Args:
         path (str): File to read.
         what (str): What it should contain, for the message.
