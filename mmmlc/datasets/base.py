@@ -239,16 +239,17 @@ class MultiLabelFileDataset(MultiLabelDataset):
     and those folders exist, naming what each should hold; after parsing it
     checks that every listed image exists and logs the counts. The parsers
     check their annotation files as they read them (:func:`read_lines`,
-    :func:`load_json`). :attr:`REPR_ATTRS` adds the subclass's own inputs
-    and options to the ``repr``. mmengine's ``BaseDataset``
-    does the rest (``indices``, ``serialize_data``, ``lazy_init``, the
-    pipeline) and mmpretrain's ``MultiLabelDataset`` gives ``get_cat_ids``,
-    ``class_to_idx`` and the ``repr``.
+    :func:`load_json`). mmengine's ``BaseDataset`` does the rest
+    (``indices``, ``serialize_data``, ``lazy_init``, the pipeline);
+    mmpretrain's ``MultiLabelDataset`` gives ``get_cat_ids``,
+    ``class_to_idx`` and the ``repr``, to which :attr:`REPR_ATTRS` adds the
+    subclass's own inputs and options.
 
-    mmengine's ``filter_cfg`` is not taken: its ``filter_data`` runs after
-    :meth:`load_data_list`, so images dropped there would still have to exist
-    on disk; datasets that drop images (COCO without annotations, NUS-WIDE
-    without a positive) do it while parsing.
+    mmengine's ``filter_cfg`` is not taken: ``BaseDataset.filter_data``
+    ignores it unless overridden, and it runs after the image check, so
+    images dropped there would still have to exist on disk. Datasets that
+    drop images (COCO without annotations, NUS-WIDE without a positive) do it
+    while parsing.
 
     Args:
         ann_file (str): The annotation file, relative to ``data_root``

@@ -63,8 +63,7 @@ class COCODataset(MultiLabelFileDataset):
             (``pipeline``, ``test_mode``, ``lazy_init``, ``indices``, ...).
     """
 
-    FOLDERS = dict(
-        img_path=('', 'the COCO image folder (e.g. train2014/)'))
+    FOLDERS = dict(img_path=('', 'the COCO image folder (e.g. train2014/)'))
     REPR_ATTRS = ('class_order', 'drop_empty')
 
     def __init__(self,
