@@ -1,5 +1,6 @@
 # Linear-probe protocol for self-supervised backbones (Object-aware cropping,
-# main_lincls.py; methods/object_aware_cropping.md section 5), usable by
+# main_lincls.py; docs/reference/object_aware_cropping.md (Linear-probe
+# protocol)), usable by
 # every self-supervised method of mmmlc:
 # - ResNet-50 loaded from a pretraining checkpoint's `backbone.` weights and
 #   frozen, BN in eval mode (frozen_stages=4, norm_eval=True);

@@ -17,8 +17,8 @@ class MoCoV2(MoCo):
     Momentum Contrast (`He et al., CVPR 2020
     <https://arxiv.org/abs/1911.05722>`_) with the v2 MLP projection and
     augmentations, as run by Object-aware cropping (Mishra et al., TMLR
-    2022; ``methods/object_aware_cropping.md`` section 1). One training step,
-    in this order:
+    2022; ``docs/reference/object_aware_cropping.md`` (MoCo-v2 as the
+    reference runs it)). One training step, in this order:
 
     1. Query :math:`q = \mathrm{normalize}(g(f_q(x_1)))`, ``(N, C)``, where
        ``x_1`` is the first packed view, ``f_q`` the backbone and ``g`` the
