@@ -1,5 +1,5 @@
 # MoCo-v2 Object-Object+Dilate 0.2 on OpenImages OHMS with ground-truth
-# boxes (Object-aware cropping, Mishra et al. TMLR 2022, Sec. 3; the
+# boxes (Object-aware cropping, Mishra et al. TMLR 2022; the
 # paper's "ours", 58.6 mAP): view A = T_obj(object crop), view B =
 # T_scene(crop dilated by 0.2), in random order (first = query).
 # Per-image unit: every visit of an image draws one of its boxes, so an

@@ -1,5 +1,5 @@
 # MoCo-v2 Scene-Scene baseline on OpenImages OHMS (Object-aware cropping,
-# Mishra et al. TMLR 2022, Sec. 4): two MoCo-v2 views of the whole image,
+# Mishra et al. TMLR 2022): two MoCo-v2 views of the whole image,
 # 212,753 train images per epoch, 200 epochs, batch 128, lr 0.015, cosine.
 # Paper: 49.8 linear-probe mAP.
 _base_ = [

@@ -1,8 +1,8 @@
-# MoCo-v2 with random separated crops on OpenImages OHMS, the paper's
-# baseline of two scene crops a fixed distance apart (Mishra et al. 2022,
-# Sec. 4): two 224-px squares 80 px apart, each resized to the view
-# (T_fix), no swap, per image. Clean sampling (uniform base square, partner
-# on the circle, both inside the image); the reference's sampling is
+# MoCo-v2 with random separated crops on OpenImages OHMS, a baseline of the
+# reference code (two scene crops a fixed distance apart, no box): two
+# 224-px squares 80 px apart, each resized to the view (T_fix), no swap,
+# per image. Clean sampling (uniform base square, partner on the circle,
+# both inside the image); the reference's sampling is
 # RandomSeparatedCrops(faithful=True) (docs/reference/
 # object_aware_cropping.md (Random separated crops)).
 _base_ = [

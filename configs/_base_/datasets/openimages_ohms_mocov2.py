@@ -1,5 +1,5 @@
 # OpenImages OHMS for MoCo-v2 pretraining (Object-aware cropping, Mishra et
-# al. 2022, Sec. 4): the 212,753 train images of images_selected_new.npy
+# al. 2022): the 212,753 train images of images_selected_new.npy
 # (labels unused), batch 128, dropping the last partial batch, no
 # validation. The pipeline is Scene-Scene; a pretraining config sets another
 # of ../pipelines/mocov2_views.py. Object boxes need

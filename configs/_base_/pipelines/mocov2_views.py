@@ -1,5 +1,5 @@
 # MoCo-v2 two-view pipelines of Object-aware cropping (Mishra et al., TMLR
-# 2022, Sec. 3) at 224 px, on BGR images as mmcv loads them. The crop
+# 2022) at 224 px, on BGR images as mmcv loads them. The crop
 # arithmetic and the reference's quirks: docs/reference/
 # object_aware_cropping.md. A pretraining config picks one of
 #   scene_pipeline            Scene-Scene, the MoCo-v2 baseline

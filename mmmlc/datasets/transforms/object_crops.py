@@ -1,6 +1,6 @@
 """Object crop, dilated object crop and scene crop.
 
-The crops of Object-aware cropping (Mishra et al., TMLR 2022, Sec. 3): an
+The crops of Object-aware cropping (Mishra et al., TMLR 2022): an
 object crop around one box, expanded to a minimum size, and a dilated crop
 of the same box; the reference's integer arithmetic is
 ``docs/reference/object_aware_cropping.md`` (Crop arithmetic).

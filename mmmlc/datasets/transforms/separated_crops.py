@@ -1,8 +1,8 @@
 """Random separated crops: two square crops a radius apart.
 
-The paper's baseline of two scene crops at a fixed distance (Mishra et al.,
-TMLR 2022); the reference's sampling: docs/reference/object_aware_cropping.md
-(Random separated crops).
+A baseline in the reference code of Object-aware cropping (Mishra et al.,
+TMLR 2022): two scene crops a fixed distance apart, no box. The reference's
+sampling: docs/reference/object_aware_cropping.md (Random separated crops).
 
 The pair is drawn once per sample, before ``MultiView``, by
 :class:`RandomSeparatedCrops`, which stores both boxes in
