@@ -6,7 +6,8 @@
 #   objobj_pipeline           Object-Object+Dilate 0.2, clean crops
 #   objobj_faithful_pipeline  the same with the reference's crop arithmetic
 #   separated_pipeline        random separated crops, the paper's baseline
-# and a dataset base puts it into train_dataloader.dataset.pipeline.
+# and a dataset base (../datasets/*_mocov2.py) adds its dataset to the
+# loader below.
 view_size = 224
 # MoCo-v2 "aug-plus" after the crop: ColorJitter(0.4, 0.4, 0.4, 0.1) p=0.8,
 # grayscale p=0.2, blur sigma ~ U[0.1, 2] p=0.5, horizontal flip p=0.5.
@@ -80,14 +81,11 @@ objobj_pipeline = [
     dict(type='PackInputs'),
 ]
 objobj_faithful_pipeline = [
-    load,
-    select_box,
+    *objobj_pipeline[:2],
     dict(
-        type='MultiView',
-        num_views=[1, 1],
+        objobj_pipeline[2],
         transforms=[object_view_faithful, dilated_view_faithful]),
-    view_swap,
-    dict(type='PackInputs'),
+    *objobj_pipeline[3:],
 ]
 # Two squares 80 px apart (partner first), T_fix on each, no swap.
 separated_crops = dict(type='RandomSeparatedCrops', radius=80, crop_size=224)
@@ -101,3 +99,17 @@ separated_pipeline = [
                     [dict(type='ViewBoxCrop', index=1), *t_fix]]),
     dict(type='PackInputs'),
 ]
+
+# MoCo-v2's loader: a global batch of 128 (lr 0.015 is for it), the last
+# partial batch dropped (the queue length is a multiple of the batch), views
+# stacked by default_collate; no validation during pretraining.
+train_dataloader = dict(
+    batch_size=128,
+    num_workers=16,
+    persistent_workers=True,
+    pin_memory=True,
+    drop_last=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(pipeline=scene_pipeline),
+)

@@ -27,11 +27,11 @@ objobj_pipeline = [
     *_base_.objobj_pipeline[3:]
 ]
 objobj_faithful_pipeline = [
-    load, _base_.select_box,
+    *objobj_pipeline[:2],
     dict(
-        _base_.objobj_pipeline[2],
+        objobj_pipeline[2],
         transforms=[object_view_faithful, dilated_view_faithful]),
-    *_base_.objobj_pipeline[3:]
+    *objobj_pipeline[3:],
 ]
 separated_pipeline = [
     load, separated_crops,
@@ -41,3 +41,9 @@ separated_pipeline = [
                     [dict(type='ViewBoxCrop', index=1), *t_fix]]),
     *_base_.separated_pipeline[3:]
 ]
+# Batch 64 (46 steps an epoch on 3,000 images), two loader workers.
+train_dataloader = dict(
+    batch_size=64,
+    num_workers=2,
+    pin_memory=False,
+    dataset=dict(pipeline=scene_pipeline))
