@@ -180,24 +180,3 @@ class ObjectCrop(BaseTransform):
         return (f'{self.__class__.__name__}(dilation={self.dilation}, '
                 f'faithful={self.faithful}, min_size={self.min_size}, '
                 f'expand={self.expand}, pad_value={self.pad_value})')
-
-
-@TRANSFORMS.register_module()
-class DilatedObjectCrop(ObjectCrop):
-    """:class:`ObjectCrop` with the reference's default ``dilation=0.2``.
-
-    Args:
-        dilation (float): delta. Defaults to 0.2 (the reference default).
-        faithful (bool): Reference arithmetic. Defaults to False.
-        min_size (int): Minimum crop side. Defaults to 224.
-        expand (int): Context per side for small boxes. Defaults to 112.
-        pad_value (int): Fill outside the image (faithful). Defaults to 0.
-    """
-
-    def __init__(self,
-                 dilation: float = 0.2,
-                 faithful: bool = False,
-                 min_size: int = 224,
-                 expand: int = 112,
-                 pad_value: Union[int, float] = 0):
-        super().__init__(dilation, faithful, min_size, expand, pad_value)
