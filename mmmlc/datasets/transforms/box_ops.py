@@ -281,6 +281,9 @@ def crop_with_padding(img: np.ndarray,
                       pad_value: Union[int, float] = 0) -> np.ndarray:
     """PIL ``Image.crop`` semantics on an ``HxWxC`` array.
 
+    Local rather than ``mmcv.imcrop``, whose boxes include ``x2`` and
+    ``y2``: the reference crops with PIL's exclusive right and bottom edges.
+
     The output has size ``(y2 - y1, x2 - x1)``; the part of the box outside
     the image is filled with ``pad_value`` (PIL fills black). A box inside
     the image is a plain slice (copied, so later in-place ops are safe).

@@ -38,7 +38,9 @@ class MoCoV2(MoCo):
     ``momentum`` follows mmengine's convention, the weight of the *new*
     value: the paper's :math:`m = 0.999` is ``momentum=0.001``.
 
-    Same forward, loss, arguments and checkpoint keys as mmpretrain's
+    Local rather than mmpretrain's ``MoCo`` because that one reads the
+    device every step (a host sync; tested); otherwise the same forward,
+    loss, arguments and checkpoint keys as
     :class:`~mmpretrain.models.selfsup.MoCo` (``backbone.``, ``neck.``,
     ``head.``, ``encoder_k.module.{0,1}.`` and ``encoder_k.steps``,
     ``queue``, ``queue_ptr``), so checkpoints load either way. What differs
