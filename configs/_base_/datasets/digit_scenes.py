@@ -40,17 +40,8 @@ val_dataloader = dict(
         test_mode=True,
         pipeline=test_pipeline),
 )
+# The val loader on the test split.
 test_dataloader = dict(
-    batch_size=64,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='test',
-        test_mode=True,
-        pipeline=test_pipeline),
-)
+    val_dataloader, dataset=dict(val_dataloader['dataset'], split='test'))
 val_evaluator = dict(type='MLCMetric')
 test_evaluator = val_evaluator
