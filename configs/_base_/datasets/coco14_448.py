@@ -11,10 +11,10 @@ train_dataloader = dict(
         data_root=data_root,
         ann_file='annotations/instances_train2014.json',
         data_prefix=dict(img_path='train2014')))
+# The train dataset on the val split.
 val_dataloader = dict(
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
+        train_dataloader['dataset'],
         ann_file='annotations/instances_val2014.json',
         data_prefix=dict(img_path='val2014')))
 test_dataloader = val_dataloader

@@ -28,10 +28,10 @@ train_dataloader = dict(
         difficult_as_positive=True,
         pipeline=train_pipeline),
 )
+# The train loader's settings with a larger batch and no shuffle.
 val_dataloader = dict(
+    train_dataloader,
     batch_size=64,
-    num_workers=2,
-    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=dataset_type,

@@ -9,9 +9,8 @@ train_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         ann_file='ImageList/TrainImagelist.txt'))
+# The train dataset on the test split.
 val_dataloader = dict(
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='ImageList/TestImagelist.txt'))
+        train_dataloader['dataset'], ann_file='ImageList/TestImagelist.txt'))
 test_dataloader = val_dataloader

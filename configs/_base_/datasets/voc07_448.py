@@ -22,10 +22,10 @@ train_dataloader = dict(
         ann_file='ImageSets/Main/trainval.txt',
         difficult_as_positive=True,
         pipeline=train_pipeline))
+# The train dataset on the test split, difficult objects not positives.
 val_dataloader = dict(
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
+        train_dataloader['dataset'],
         ann_file='ImageSets/Main/test.txt',
         difficult_as_positive=False,
         pipeline=test_pipeline))
