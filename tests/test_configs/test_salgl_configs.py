@@ -200,11 +200,9 @@ def test_digitscenes_randaug_screen_is_the_coco_randaugment(model):
     Cutout op scaled from 448 to 64 px, and no flip or Cutout besides; the
     rest of the config is the DigitScenes one without augmentation."""
     salgl = osp.join(REPO, 'configs', 'salgl')
-    ours = Config.fromfile(
-        osp.join(salgl, f'{model}-randaug_resnet18_1xb32-onecycle-8e_digitscenes-'
-                 '64px.py'))
-    plain = Config.fromfile(
-        osp.join(salgl, f'{model}_resnet18_1xb32-onecycle-8e_digitscenes-64px.py'))
+    name = 'resnet18_1xb32-onecycle-8e_digitscenes-64px.py'
+    ours = Config.fromfile(osp.join(salgl, f'{model}-randaug_{name}'))
+    plain = Config.fromfile(osp.join(salgl, f'{model}_{name}'))
     coco = Config.fromfile(
         osp.join(salgl, 'salgl_resnet101_4xb32-onecycle-80e_coco14-448px.py'))
     coco = coco.randaugment.to_dict()

@@ -12,4 +12,5 @@ resnet101_backbone = dict(
     num_stages=4,
     out_indices=(3, ),
     style='pytorch',
-    init_cfg=dict(type='Pretrained', checkpoint=pretrained, prefix='backbone.'))
+    init_cfg=dict(
+        type='Pretrained', checkpoint=pretrained, prefix='backbone.'))
