@@ -21,7 +21,6 @@ _base_ = [
     '../_base_/pipelines/salgl_augmentation.py',
     '../_base_/default_runtime.py',
 ]
-img_size = 448
 # The dataset's pipeline with the recipe's augmentation before PackInputs.
 train_pipeline = [
     *_base_.train_pipeline[:-1], *_base_.salgl_augmentation_448,

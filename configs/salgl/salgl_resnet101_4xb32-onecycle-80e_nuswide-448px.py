@@ -13,7 +13,6 @@ _base_ = [
     '../_base_/pipelines/salgl_augmentation.py',
     '../_base_/default_runtime.py',
 ]
-img_size = 448
 num_classes = 81
 label_embedding_file = 'data/label_embeddings/nuswide_bert-base-uncased.npy'
 model = dict(

@@ -16,7 +16,6 @@ _base_ = [
     '../_base_/pipelines/salgl_augmentation.py',
     '../_base_/default_runtime.py',
 ]
-img_size = 448
 num_classes = 20
 label_embedding_file = 'data/label_embeddings/voc07_bert-base-uncased.npy'
 model = dict(
