@@ -23,8 +23,7 @@ import os.path as osp
 from typing import List, Optional
 
 import numpy as np
-from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
+from mmengine.config import DictAction
 
 VIEW_COLORS = ('red', 'dodgerblue', 'orange', 'lime')
 STOP_AT = ('PackInputs', 'PackMultiTaskInputs', 'Normalize', 'ImageToTensor',
@@ -32,14 +31,7 @@ STOP_AT = ('PackInputs', 'PackMultiTaskInputs', 'Normalize', 'ImageToTensor',
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    """Parse the command line.
-
-    Args:
-        argv (list[str], optional): Arguments; ``sys.argv[1:]`` if None.
-
-    Returns:
-        argparse.Namespace: Options.
-    """
+    """Parse ``argv`` (``sys.argv[1:]`` when None)."""
     parser = argparse.ArgumentParser(
         description='Draw the views a crop strategy makes, into a PNG.')
     parser.add_argument('configs', nargs='+', help='config file(s)')
@@ -211,10 +203,8 @@ def load_strategy(config: str, cfg_options: Optional[dict]):
     from mmcv.transforms import Compose
     import mmmlc.datasets  # noqa: F401  (registers datasets, transforms)
     from mmmlc.registry import DATASETS
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmmlc'))
+    from mmmlc.utils.config_loading import load_config
+    cfg = load_config(config, cfg_options)
     dataset_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
     pipeline = find_pipeline(dataset_cfg)
     return DATASETS.build(dataset_cfg), Compose(pipeline).transforms

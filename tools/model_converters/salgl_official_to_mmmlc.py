@@ -324,14 +324,7 @@ def check_sizes(state_dict: Dict[str, torch.Tensor], source: str,
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    """Parse the command line.
-
-    Args:
-        argv (list[str], optional): Arguments; ``sys.argv[1:]`` when None.
-
-    Returns:
-        argparse.Namespace: The parsed options.
-    """
+    """Parse ``argv`` (``sys.argv[1:]`` when None)."""
     parser = argparse.ArgumentParser(
         description='Convert an official SALGL checkpoint to mmmlc keys.')
     parser.add_argument('src', help='official checkpoint (.pth)')
@@ -345,11 +338,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> None:
-    """Convert ``src`` into ``dst`` and say what was done.
-
-    Args:
-        argv (list[str], optional): Arguments; ``sys.argv[1:]`` when None.
-    """
+    """Convert ``src`` into ``dst`` and say what was done."""
     args = parse_args(argv)
     if not osp.isfile(args.src):
         raise FileNotFoundError(f'source checkpoint not found: {args.src}')

@@ -137,14 +137,7 @@ def convert(state_dict: Dict[str, torch.Tensor], keep_fc: bool,
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    """Parse the command line.
-
-    Args:
-        argv (list[str], optional): Arguments; ``sys.argv[1:]`` when None.
-
-    Returns:
-        argparse.Namespace: The parsed options.
-    """
+    """Parse ``argv`` (``sys.argv[1:]`` when None)."""
     parser = argparse.ArgumentParser(
         description='Convert a torchvision/timm ResNet checkpoint to '
         'mmpretrain keys (backbone.*, optionally head.fc.*).')
@@ -158,11 +151,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> None:
-    """Convert ``src`` into ``dst`` and say what was done.
-
-    Args:
-        argv (list[str], optional): Arguments; ``sys.argv[1:]`` when None.
-    """
+    """Convert ``src`` into ``dst`` and say what was done."""
     args = parse_args(argv)
     if not osp.isfile(args.src):
         raise FileNotFoundError(f'source checkpoint not found: {args.src}')

@@ -52,8 +52,8 @@ def batch_mean_average_precision(scores: np.ndarray, target: np.ndarray,
 class BatchMeanAP(MLCMetric):
     """"ref-batch-mAP(B)": the linear-probe metric of the reference code.
 
-    Object-aware cropping's ``main_lincls.py`` (``methods/
-    object_aware_cropping.md`` section 5) reports, instead of a dataset-level
+    Object-aware cropping's ``main_lincls.py`` (docs/reference/
+    object_aware_cropping.md) reports, instead of a dataset-level
     mAP, the mean over test mini-batches of each batch's mAP (AP of the
     classes with a positive in that batch), weighted by batch size. This
     metric computes that over consecutive chunks of ``batch_size`` test

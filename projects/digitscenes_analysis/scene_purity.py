@@ -9,30 +9,25 @@ writes them as JSON.
 
 Example::
 
-    python tools/analysis_tools/scene_purity.py \\
+    python projects/digitscenes_analysis/scene_purity.py \\
         configs/salgl/salgl_resnet18_1xb32-onecycle-8e_digitscenes-64px.py \\
         work_dirs/salgl_resnet18_1xb32-onecycle-8e_digitscenes-64px/epoch_8.pth \\
         --split test --out purity.json
 """
 import argparse
 import json
-import os.path as osp
-from typing import Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 import numpy as np
-from mmengine.config import DictAction
+
+import mmmlc  # noqa: F401  (compatibility set-up, registries)
+from mmmlc.utils.config_loading import (add_cfg_options_argument,
+                                        build_model_and_loader, load_config)
+from mmmlc.visualization import collect_scene_predictions
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    """Parse the command line.
-
-    Args:
-        argv (Sequence[str], optional): Arguments; ``sys.argv[1:]`` when
-            None.
-
-    Returns:
-        argparse.Namespace: The parsed options.
-    """
+    """Parse ``argv`` (``sys.argv[1:]`` when None)."""
     parser = argparse.ArgumentParser(
         description='Purity of learned scenes against true scenes.')
     parser.add_argument('config', help='the SALGL config')
@@ -43,73 +38,52 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default='test',
         help='which dataloader of the config to run')
     parser.add_argument('--out', help='write the numbers to this JSON file')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='config overrides key=value (e.g. test_dataloader.num_workers=0)')
+    add_cfg_options_argument(parser)
     return parser.parse_args(argv)
 
 
-def load_model_and_loader(config: str,
-                          checkpoint: str,
-                          split: str,
-                          cfg_options: Optional[dict] = None):
-    """Build the model (weights loaded, eval mode) and a split's loader.
+def scene_purity(pred_scenes: Sequence[int],
+                 true_scenes: Sequence[int]) -> Dict[str, object]:
+    """How well learned scenes match the true ones (cluster purity).
+
+    ``purity = sum_k max_s n(k, s) / N``: each learned scene is credited
+    with its most frequent true scene. 1 means every learned scene holds one
+    true scene; ``1 / #true scenes`` is the floor of a single cluster. Also
+    the normalised mutual information (arithmetic mean) and the best
+    one-to-one matching accuracy (Hungarian), which unlike purity does not
+    reward splitting a true scene over several learned ones.
 
     Args:
-        config (str): Config path.
-        checkpoint (str): Checkpoint path.
-        split (str): ``'train'``, ``'val'`` or ``'test'``; the train split
-            is read with the test pipeline.
-        cfg_options (dict, optional): Config overrides.
+        pred_scenes (Sequence[int]): Learned scene of each image.
+        true_scenes (Sequence[int]): True scene of each image.
 
     Returns:
-        tuple: ``(cfg, model, dataloader)``.
+        dict: ``purity``, ``nmi``, ``matched_accuracy`` (floats in [0, 1]),
+        ``contingency`` (int64 (K_learned, K_true)).
     """
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    from mmengine.runner import Runner, load_checkpoint
-
-    import mmmlc  # noqa: F401  (compatibility set-up, registries)
-    from mmmlc.registry import MODELS
-    if not osp.isfile(checkpoint):
-        raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmmlc'))
-    model_cfg = cfg.model.copy()
-    model_cfg.backbone = dict(model_cfg.backbone, init_cfg=None)
-    model = MODELS.build(model_cfg)
-    load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
-    model.eval()
-    loader_cfg = cfg[f'{split}_dataloader'].copy()
-    if split == 'train':
-        loader_cfg = cfg.test_dataloader.copy()
-        loader_cfg.dataset = dict(
-            cfg.train_dataloader.dataset,
-            pipeline=cfg.test_dataloader.dataset.pipeline,
-            test_mode=True)
-    loader_cfg.sampler = dict(type='DefaultSampler', shuffle=False)
-    loader_cfg.persistent_workers = False
-    return cfg, model, Runner.build_dataloader(loader_cfg)
+    from scipy.optimize import linear_sum_assignment
+    from sklearn.metrics import normalized_mutual_info_score
+    pred = np.asarray(pred_scenes, dtype=np.int64)
+    true = np.asarray(true_scenes, dtype=np.int64)
+    if pred.shape != true.shape or pred.ndim != 1 or not len(pred):
+        raise ValueError(f'need two equally long non-empty 1-D sequences, '
+                         f'got {pred.shape} and {true.shape}')
+    table = np.zeros((pred.max() + 1, true.max() + 1), dtype=np.int64)
+    np.add.at(table, (pred, true), 1)
+    rows, cols = linear_sum_assignment(-table)
+    return dict(
+        purity=float(table.max(axis=1).sum() / len(pred)),
+        nmi=float(normalized_mutual_info_score(true, pred)),
+        matched_accuracy=float(table[rows, cols].sum() / len(pred)),
+        contingency=table)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
-    """Compute and print the scene purity.
-
-    Args:
-        argv (Sequence[str], optional): Arguments; ``sys.argv[1:]`` when
-            None.
-
-    Returns:
-        dict: The numbers written with ``--out``.
-    """
-    from mmmlc.visualization import collect_scene_predictions, scene_purity
+    """Print the scene purity; return the numbers ``--out`` writes."""
     args = parse_args(argv)
-    _, model, loader = load_model_and_loader(args.config, args.checkpoint,
-                                             args.split, args.cfg_options)
+    model, loader = build_model_and_loader(
+        load_config(args.config, args.cfg_options), args.checkpoint,
+        args.split)
     dataset = loader.dataset
     indices, _, pred = collect_scene_predictions(model, loader)
     infos = [dataset.get_data_info(int(i)) for i in indices]
