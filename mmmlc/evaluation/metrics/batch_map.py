@@ -103,16 +103,7 @@ class BatchMeanAP(MLCMetric):
             dict[str, float]: ``{'ref-batch-mAP_B{batch_size}': value}`` in
             percent.
         """
-        if not results:
-            raise ValueError('BatchMeanAP: no samples to evaluate.')
-        lengths = {len(res['pred_score']) for res in results}
-        if len(lengths) != 1:
-            raise ValueError('BatchMeanAP: every `pred_score` must have the '
-                             f'same number of classes, got {sorted(lengths)}.')
-        scores = np.concatenate([res['pred_score'] for res in results])
-        scores = scores.reshape(len(results), -1)
-        target = np.concatenate([res['target'] for res in results])
-        target = target.reshape(scores.shape)
+        scores, target = self.stack_results(results)
         out = batch_mean_average_precision(scores, target, self.batch_size)
         if out['num_skipped']:
             MMLogger.get_current_instance().warning(

@@ -44,8 +44,7 @@ class DumpMultiLabelPredictions(MLCMetric):
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Write the file (on the main rank); no metric is reported."""
-        scores = np.stack([res['pred_score'] for res in results])
-        targets = np.stack([res['target'] for res in results])
+        scores, targets = self.stack_results(results)
         arrays = dict(
             img_paths=np.array([res['img_path'] for res in results]),
             scores=scores,
