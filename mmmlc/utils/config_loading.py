@@ -1,7 +1,7 @@
 """Config reading and model / dataloader building for the analysis tools."""
 import argparse
 import os.path as osp
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config, DictAction
@@ -21,6 +21,35 @@ def add_cfg_options_argument(parser: argparse.ArgumentParser) -> None:
         action=DictAction,
         help='override config settings, e.g. '
         'test_dataloader.num_workers=0')
+
+
+def add_config_arguments(parser: argparse.ArgumentParser,
+                         config_help: str,
+                         with_checkpoint: bool = False,
+                         splits: Sequence[str] = ('val', 'test')) -> None:
+    """Add ``config`` [``checkpoint``], ``--split`` and ``--cfg-options``.
+
+    The arguments of a tool that reads one split of a config's data
+    (:func:`load_config`), with a trained model when ``with_checkpoint``
+    (:func:`build_model_and_loader`).
+
+    Args:
+        parser (argparse.ArgumentParser): The tool's parser, changed in
+            place.
+        config_help (str): What the config must be.
+        with_checkpoint (bool): Add the ``checkpoint`` argument.
+        splits (Sequence[str]): The splits ``--split`` may name; the
+            default is ``'test'``.
+    """
+    parser.add_argument('config', help=config_help)
+    if with_checkpoint:
+        parser.add_argument('checkpoint', help='trained checkpoint')
+    parser.add_argument(
+        '--split',
+        choices=list(splits),
+        default='test',
+        help='which dataloader of the config to read')
+    add_cfg_options_argument(parser)
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:

@@ -32,19 +32,14 @@ from torch.nn import functional as F
 
 import mmmlc  # noqa: F401  (compatibility set-up, registries)
 from mmmlc.registry import DATASETS
-from mmmlc.utils.config_loading import add_cfg_options_argument, load_config
+from mmmlc.utils.config_loading import add_config_arguments, load_config
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Parse ``argv`` (``sys.argv[1:]`` when None)."""
     parser = argparse.ArgumentParser(
         description='Accuracy of a small CNN naming boxes from their crops.')
-    parser.add_argument('config', help='a config whose datasets have boxes')
-    parser.add_argument(
-        '--split',
-        choices=['val', 'test'],
-        default='test',
-        help='which dataloader of the config to score')
+    add_config_arguments(parser, 'a config whose datasets have boxes')
     parser.add_argument(
         '--read-size',
         type=int,
@@ -60,7 +55,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help="crop side as a multiple of the box's longer side")
     parser.add_argument('--epochs', type=int, default=15)
     parser.add_argument('--seed', type=int, default=0)
-    add_cfg_options_argument(parser)
     return parser.parse_args(argv)
 
 

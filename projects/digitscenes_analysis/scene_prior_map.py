@@ -34,24 +34,18 @@ import mmmlc  # noqa: F401  (compatibility set-up, registries)
 from mmmlc.evaluation import MLCMetric
 from mmmlc.evaluation.functional import mean_average_precision
 from mmmlc.registry import DATASETS
-from mmmlc.utils.config_loading import add_cfg_options_argument, load_config
+from mmmlc.utils.config_loading import add_config_arguments, load_config
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Parse ``argv`` (``sys.argv[1:]`` when None)."""
     parser = argparse.ArgumentParser(
         description='mAP of per-scene class frequencies (true scenes).')
-    parser.add_argument('config', help='a config whose datasets have scenes')
-    parser.add_argument(
-        '--split',
-        choices=['val', 'test'],
-        default='test',
-        help='which dataloader of the config to score')
+    add_config_arguments(parser, 'a config whose datasets have scenes')
     parser.add_argument(
         '--pred',
         help='.npz of tools/test.py --out on this split: adds the per-scene '
         'mAP of the model and of the prior')
-    add_cfg_options_argument(parser)
     return parser.parse_args(argv)
 
 

@@ -21,7 +21,7 @@ from typing import Dict, Optional, Sequence
 import numpy as np
 
 import mmmlc  # noqa: F401  (compatibility set-up, registries)
-from mmmlc.utils.config_loading import (add_cfg_options_argument,
+from mmmlc.utils.config_loading import (add_config_arguments,
                                         build_model_and_loader, load_config)
 from mmmlc.visualization import collect_scene_predictions
 
@@ -30,15 +30,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Parse ``argv`` (``sys.argv[1:]`` when None)."""
     parser = argparse.ArgumentParser(
         description='Purity of learned scenes against true scenes.')
-    parser.add_argument('config', help='the SALGL config')
-    parser.add_argument('checkpoint', help='trained checkpoint')
-    parser.add_argument(
-        '--split',
-        choices=['train', 'val', 'test'],
-        default='test',
-        help='which dataloader of the config to run')
+    add_config_arguments(
+        parser, 'the SALGL config', with_checkpoint=True,
+        splits=('train', 'val', 'test'))
     parser.add_argument('--out', help='write the numbers to this JSON file')
-    add_cfg_options_argument(parser)
     return parser.parse_args(argv)
 
 

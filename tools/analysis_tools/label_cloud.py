@@ -31,7 +31,7 @@ from typing import List, Optional, Sequence
 import numpy as np
 
 import mmmlc  # noqa: F401  (compatibility set-up, registries)
-from mmmlc.utils.config_loading import (add_cfg_options_argument,
+from mmmlc.utils.config_loading import (add_config_arguments,
                                         build_model_and_loader, load_config)
 from mmmlc.visualization import collect_scene_predictions
 
@@ -40,8 +40,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Parse ``argv`` (``sys.argv[1:]`` when None)."""
     parser = argparse.ArgumentParser(
         description='Label cloud (or ranked bars) per learned scene, PNG.')
-    parser.add_argument('config', help='the SALGL config')
-    parser.add_argument('checkpoint', help='trained checkpoint')
+    add_config_arguments(
+        parser, 'the SALGL config', with_checkpoint=True,
+        splits=('train', 'val', 'test'))
     parser.add_argument('--out-dir', default='label_clouds', help='PNG folder')
     parser.add_argument(
         '--source',
@@ -50,10 +51,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='scene of each image from the model (predictions) or the '
         'training counts in neck.comatrix')
     parser.add_argument(
-        '--split', choices=['train', 'val', 'test'], default='test')
-    parser.add_argument(
         '--style', choices=['auto', 'wordcloud', 'bars'], default='auto')
-    add_cfg_options_argument(parser)
     return parser.parse_args(argv)
 
 
