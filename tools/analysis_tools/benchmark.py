@@ -1,4 +1,4 @@
-"""Training-step images/s and peak memory of a config (BENCHMARKS.md).
+"""Training-step images/s and peak memory of a config (docs/benchmarks.md).
 
 Example::
 
@@ -32,7 +32,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     """Parse ``argv`` (``sys.argv[1:]`` when None)."""
     parser = argparse.ArgumentParser(
         description='Time the training step of a config on a synthetic '
-        'batch (protocol of BENCHMARKS.md).')
+        'batch (protocol of docs/benchmarks.md).')
     parser.add_argument('config', help='config file path')
     parser.add_argument(
         '--batch-size', type=int, help='default: train_dataloader.batch_size')

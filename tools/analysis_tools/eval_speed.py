@@ -1,4 +1,4 @@
-"""Seconds to compute every multi-label metric (BENCHMARKS.md, eval speed).
+"""Seconds to compute every multi-label metric (docs/benchmarks.md).
 
 Example::
 
