@@ -169,29 +169,11 @@ def trace_sample(transforms: list, info: dict) -> dict:
         swapped=swapped)
 
 
-def find_pipeline(dataset_cfg: dict) -> list:
-    """The pipeline of a dataset config, looking inside wrappers.
-
-    Args:
-        dataset_cfg (dict): ``train_dataloader.dataset``.
-
-    Returns:
-        list: The pipeline config (removed from ``dataset_cfg`` in place,
-        so the built dataset returns raw data_infos).
-
-    Raises:
-        KeyError: If no pipeline is found.
-    """
-    cfg = dataset_cfg
-    while 'pipeline' not in cfg and isinstance(cfg.get('dataset'), dict):
-        cfg = cfg['dataset']
-    if 'pipeline' not in cfg:
-        raise KeyError('train_dataloader.dataset has no pipeline.')
-    return cfg.pop('pipeline')
-
-
 def load_strategy(config: str, cfg_options: Optional[dict]):
-    """Build a config's train dataset (no pipeline) and its transforms.
+    """Build a config's train dataset and its train transforms.
+
+    The tool runs the transforms itself, one by one, on the dataset's raw
+    data infos (``get_data_info``).
 
     Args:
         config (str): Config path.
@@ -204,10 +186,10 @@ def load_strategy(config: str, cfg_options: Optional[dict]):
     import mmmlc.datasets  # noqa: F401  (registers datasets, transforms)
     from mmmlc.registry import DATASETS
     from mmmlc.utils.config_loading import load_config
+    from mmmlc.utils.synthetic_batch import find_train_pipeline
     cfg = load_config(config, cfg_options)
-    dataset_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
-    pipeline = find_pipeline(dataset_cfg)
-    return DATASETS.build(dataset_cfg), Compose(pipeline).transforms
+    return (DATASETS.build(cfg.train_dataloader.dataset),
+            Compose(find_train_pipeline(cfg)).transforms)
 
 
 def _rect(ax, box, color, width=1.5, style='-'):
