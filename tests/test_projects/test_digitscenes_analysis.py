@@ -26,7 +26,7 @@ prior_tool = _load_tool('scene_prior_map')
 def digits_checkpoint(tmp_path_factory):
     """A SALGL DigitScenes model after 3 training steps, its overrides and
     the root of its tiny DigitScenes build."""
-    root = str(tmp_path_factory.mktemp('salgl'))
+    root = str(tmp_path_factory.getbasetemp() / 'salgl')
     path, args, _ = train_tiny_salgl(DIGITS, root)
     return path, args, osp.join(root, 'digit_scenes')
 

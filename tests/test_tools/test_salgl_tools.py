@@ -297,7 +297,8 @@ def test_scene_counts_and_shares_hand_computed():
 @pytest.fixture(scope='module')
 def digits_checkpoint(tmp_path_factory):
     """A SALGL DigitScenes model after 3 training steps and its overrides."""
-    return train_tiny_salgl(DIGITS, str(tmp_path_factory.mktemp('salgl')))
+    return train_tiny_salgl(DIGITS,
+                            str(tmp_path_factory.getbasetemp() / 'salgl'))
 
 
 def test_cooccurrence_heatmap_tool_writes_png(digits_checkpoint, tmp_path):
