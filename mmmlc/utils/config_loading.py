@@ -76,7 +76,8 @@ def build_model_and_loader(cfg: Config, checkpoint: str,
 
     The model is ``cfg.model`` without its backbone's ``init_cfg``, with
     the checkpoint's ``state_dict`` loaded strictly (the EMA weights when
-    training used the EMA hook).
+    training used the EMA hook). Not mmpretrain's ``get_model``: it builds
+    in mmpretrain's scope, where mmmlc's models are not registered.
 
     Args:
         cfg (Config): The config, from :func:`load_config`.

@@ -14,7 +14,9 @@ def load_tensor_state_dict(
     """Load another codebase's checkpoint as a plain state dict.
 
     Loaded with ``torch.load(weights_only=True)``: a file of anything but
-    tensors (and plain containers) is refused, not executed.
+    tensors (and plain containers) is refused, not executed. (mmengine's
+    ``CheckpointLoader`` loads too, but neither refuses non-tensor entries
+    nor unwraps EMA / DDP prefixes, which the converters need.)
 
     Args:
         path (str): A state dict file, or a dict holding one under the

@@ -20,6 +20,8 @@ class DumpMultiLabelPredictions(MLCMetric):
 
     The file holds ``img_paths`` (N,), ``scores`` (N, C) float32,
     ``targets`` (N, C) int8 and ``classes`` (C,) when the dataset names them.
+    (mmengine's ``DumpResults`` pickles whole data samples, without the
+    difficult-aware targets; the tools read these arrays.)
 
     Args:
         out_file (str): Path of the ``.npz`` file to write.
