@@ -1,20 +1,15 @@
 """Train a model from a config: ``python tools/train.py CONFIG [options]``."""
 import argparse
-import os
-import os.path as osp
-
-from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
 
 import mmmlc  # noqa: F401  (compatibility set-up, registries)
-from mmmlc.utils.setup_env import (setup_cpu_distributed, teardown_distributed,
-                                   use_amp)
+from mmmlc.utils.setup_env import (add_runner_arguments, load_runner_config,
+                                   parse_runner_args, run, use_amp)
 
 
-def parse_args():
+def parse_args(argv=None) -> argparse.Namespace:
+    """Parse ``argv`` (``sys.argv[1:]`` when None)."""
     parser = argparse.ArgumentParser(description='Train a mmmlc model')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--resume',
         nargs='?',
@@ -36,30 +31,14 @@ def parse_args():
         '--auto-scale-lr',
         action='store_true',
         help='scale the lr by total batch / auto_scale_lr.base_batch_size')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, e.g. train_cfg.max_epochs=2')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_runner_arguments(parser)
+    return parse_runner_args(parser, argv)
 
 
-def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
-    """Apply the command-line options to the config."""
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+def main(argv=None) -> None:
+    """Apply the training options to the config and train."""
+    args = parse_args(argv)
+    cfg = load_runner_config(args)
     if args.amp:
         use_amp(cfg, args.amp)
     if args.resume == 'auto':
@@ -74,20 +53,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.val_evaluator = None
     if args.auto_scale_lr:
         cfg.setdefault('auto_scale_lr', {})['enable'] = True
-    cfg.launcher = args.launcher
-    return cfg
-
-
-def main():
-    args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    cfg = merge_args(cfg, args)
-    setup_cpu_distributed(cfg, args.launcher)
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    teardown_distributed()
+    run(cfg, 'train')
 
 
 if __name__ == '__main__':

@@ -1,9 +1,9 @@
 """Training-step throughput of any config, without a dataset or a Runner.
 
-Protocol of ``BENCHMARKS.md``: random weights, one fixed synthetic batch on
-the device, ``warmup`` untimed then ``iters`` timed iterations each closed
-by ``torch.cuda.synchronize()``, img/s = batch size / median time. One
-iteration = ``model.train_step(batch, optim_wrapper)`` plus the
+Protocol of ``docs/benchmarks.md``: random weights, one fixed synthetic
+batch on the device, ``warmup`` untimed then ``iters`` timed iterations each
+closed by ``torch.cuda.synchronize()``, img/s = batch size / median time.
+One iteration = ``model.train_step(batch, optim_wrapper)`` plus the
 ``before/after_train_iter`` of the config's ``custom_hooks`` (EMA, momentum
 encoders, queues); the Runner's ``default_hooks`` (timer, logger,
 checkpoint, LR schedule) are bookkeeping and left out.

@@ -1,10 +1,93 @@
-"""Run-time environment set-up shared by ``tools/train.py`` and ``test.py``."""
+"""Run-time set-up shared by ``tools/train.py`` and ``tools/test.py``."""
+import argparse
 import datetime
 import os
+import os.path as osp
+from typing import Optional, Sequence
 
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
+from mmengine.runner import Runner
+
+from .config_loading import add_cfg_options_argument
+
+
+def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options both tools take after their own.
+
+    ``--work-dir``, ``--cfg-options``, ``--launcher`` and ``--local-rank``
+    (the last one set by ``torch.distributed.launch``).
+
+    Args:
+        parser (argparse.ArgumentParser): The tool's parser, changed in
+            place.
+    """
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    add_cfg_options_argument(parser)
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_runner_args(parser: argparse.ArgumentParser,
+                      argv: Optional[Sequence[str]] = None
+                      ) -> argparse.Namespace:
+    """Parse ``argv`` and export ``LOCAL_RANK`` when no launcher set it.
+
+    Args:
+        parser (argparse.ArgumentParser): A parser with
+            :func:`add_runner_arguments`.
+        argv (Sequence[str], optional): ``sys.argv[1:]`` when None.
+
+    Returns:
+        argparse.Namespace: The parsed options.
+    """
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def load_runner_config(args: argparse.Namespace) -> Config:
+    """Read ``args.config`` and apply the shared options.
+
+    ``--cfg-options`` are merged, the work dir is ``--work-dir``, else the
+    config's ``work_dir``, else ``./work_dirs/<config name>``, and the
+    launcher is recorded for the Runner.
+
+    Args:
+        args (argparse.Namespace): Options of :func:`add_runner_arguments`
+            plus ``config``.
+
+    Returns:
+        Config: The config.
+    """
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    cfg.launcher = args.launcher
+    return cfg
+
+
+def run(cfg: Config, mode: str) -> None:
+    """Build the Runner, run ``train`` or ``test``, end the process group.
+
+    Args:
+        cfg (Config): The config from :func:`load_runner_config`.
+        mode (str): ``'train'`` or ``'test'``.
+    """
+    setup_cpu_distributed(cfg, cfg.launcher)
+    runner = Runner.from_cfg(cfg)
+    getattr(runner, mode)()
+    teardown_distributed()
 
 
 def use_amp(cfg: Config, dtype: str = 'bfloat16') -> None:

@@ -63,12 +63,18 @@ def checkpoint(tmp_path):
     return str(path)
 
 
-def test_passes_when_loaded_and_frozen(checkpoint):
+def _loaded(checkpoint):
+    """A probe whose backbone passed the hook's checks up to before_train."""
     model = _model(checkpoint)
     hook, runner = PretrainedCheckHook(), _runner(model)
     hook.before_run(runner)
     model.init_weights()
     hook.before_train(runner)
+    return model, hook, runner
+
+
+def test_passes_when_loaded_and_frozen(checkpoint):
+    model, hook, runner = _loaded(checkpoint)
     model.train()
     with torch.no_grad():
         model.backbone(torch.randn(2, 3, 32, 32))  # BN in eval: no update
@@ -128,11 +134,7 @@ def test_detects_overwrite_after_loading(checkpoint):
 
 
 def test_detects_training_of_the_frozen_module(checkpoint):
-    model = _model(checkpoint)
-    hook, runner = PretrainedCheckHook(), _runner(model)
-    hook.before_run(runner)
-    model.init_weights()
-    hook.before_train(runner)
+    model, hook, runner = _loaded(checkpoint)
     # What a backbone left trainable (or BN in training mode) would do.
     with torch.no_grad():
         model.backbone.layer4[1].bn2.running_mean.add_(0.1)

@@ -3,9 +3,7 @@ from unittest import mock
 
 import numpy as np
 import pytest
-import torch
 from mmengine.logging import MMLogger
-from mmpretrain.structures import DataSample
 
 import mmmlc  # noqa: F401
 from mmmlc.evaluation import batch_mean_average_precision
@@ -24,18 +22,6 @@ SCORES = np.array([[0.9, 0.1], [0.2, 0.7], [0.8, 0.4], [0.3, 0.6],
                    [0.5, 0.9]])
 TARGET = np.array([[1, 0], [0, 0], [0, 1], [1, 1], [0, 1]])
 LABELS = [[0], [], [1], [0, 1], [1]]
-
-
-def _samples(scores, labels, difficult=None):
-    samples = []
-    for i, (score, label) in enumerate(zip(scores, labels)):
-        metainfo = {}
-        if difficult is not None and difficult[i]:
-            metainfo['gt_label_difficult'] = difficult[i]
-        sample = DataSample(metainfo=metainfo).set_pred_score(
-            torch.as_tensor(score, dtype=torch.float32)).set_gt_label(label)
-        samples.append(sample.to_dict())
-    return samples
 
 
 def _reference_batch_map(scores, target, batch_size):
@@ -71,9 +57,9 @@ def test_hand_computed_chunks():
         7 / 9)
 
 
-def test_registered_metric_end_to_end():
+def test_registered_metric_end_to_end(make_samples):
     metric = METRICS.build(dict(type='BatchMeanAP', batch_size=2))
-    samples = _samples(SCORES, LABELS)
+    samples = make_samples(SCORES, LABELS)
     metric.process(None, samples[:3])
     metric.process(None, samples[3:])
     res = metric.evaluate(5)
@@ -104,13 +90,13 @@ def test_matches_reference_loop_on_random_scores(batch_size):
     assert ours == pytest.approx(ref, abs=1e-12)
 
 
-def test_chunk_without_positive_is_skipped_and_logged():
+def test_chunk_without_positive_is_skipped_and_logged(make_samples):
     scores = np.array([[0.2, 0.3], [0.4, 0.1], [0.9, 0.8]])
     target = np.array([[0, 0], [0, 0], [1, 0]])
     out = batch_mean_average_precision(scores, target, batch_size=2)
     assert out == dict(mAP=1.0, num_chunks=2, num_skipped=1)
     metric = METRICS.build(dict(type='BatchMeanAP', batch_size=2))
-    metric.process(None, _samples(scores, [[], [], [0]]))
+    metric.process(None, make_samples(scores, [[], [], [0]]))
     logger = MMLogger.get_current_instance()
     with mock.patch.object(logger, 'warning') as warning:
         res = metric.evaluate(3)
@@ -118,12 +104,13 @@ def test_chunk_without_positive_is_skipped_and_logged():
     assert '1 of 2 chunks' in warning.call_args[0][0]
 
 
-def test_difficult_entries_are_ignored():
+def test_difficult_entries_are_ignored(make_samples):
     # Sample 1 has class 0 only as a difficult object: in chunk {0, 1} the
     # negative that outranks the positive is then ignored, AP 1 not 1/2.
     scores = np.array([[0.3, 0.1], [0.9, 0.2]])
     metric = METRICS.build(dict(type='BatchMeanAP', batch_size=2))
-    metric.process(None, _samples(scores, [[0], []], difficult=[None, [0]]))
+    metric.process(None,
+                   make_samples(scores, [[0], []], difficult=[None, [0]]))
     assert metric.evaluate(2) == {
         'multi-label/ref-batch-mAP_B2': pytest.approx(100.0)
     }

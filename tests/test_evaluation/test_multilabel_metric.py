@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 import torch
 from mmengine.logging import MMLogger
-from mmpretrain.structures import DataSample
 from sklearn.metrics import average_precision_score
 
 import mmmlc  # noqa: F401
@@ -13,20 +12,7 @@ from mmmlc.evaluation import MLCMetric
 from mmmlc.registry import METRICS
 
 
-def _samples(scores, gt_labels, difficult=None):
-    """mmpretrain DataSamples as dicts, like a model's test_step outputs."""
-    samples = []
-    for i, (score, labels) in enumerate(zip(scores, gt_labels)):
-        metainfo = {}
-        if difficult is not None and difficult[i]:
-            metainfo['gt_label_difficult'] = difficult[i]
-        sample = DataSample(metainfo=metainfo).set_pred_score(
-            torch.as_tensor(score, dtype=torch.float32)).set_gt_label(labels)
-        samples.append(sample.to_dict())
-    return samples
-
-
-def test_hand_computed_example_with_difficult():
+def test_hand_computed_example_with_difficult(make_samples):
     # The 4 x 3 example of test_multilabel_functional.py; image 2 has class
     # 2 only as a difficult object (ignored for class 2).
     scores = [[0.9, 0.6, 0.1], [0.8, 0.4, 0.7], [0.6, 0.7, 0.6],
@@ -35,7 +21,7 @@ def test_hand_computed_example_with_difficult():
     difficult = [None, None, [2], None]
     metric = METRICS.build(dict(type='MLCMetric'))
     metric.dataset_meta = dict(classes=('a', 'b', 'c'))
-    samples = _samples(scores, labels, difficult)
+    samples = make_samples(scores, labels, difficult)
     metric.process(None, samples[:3])
     metric.process(None, samples[3:])
     np.testing.assert_array_equal(metric.results[2]['target'], [0, 1, -1])
@@ -59,13 +45,13 @@ def test_hand_computed_example_with_difficult():
     assert len(res) == 13
 
 
-def test_difficult_class_also_labelled_stays_positive():
+def test_difficult_class_also_labelled_stays_positive(make_samples):
     metric = MLCMetric()
-    metric.process(None, _samples([[0.1, 0.9]], [[1]], [[1, 0]]))
+    metric.process(None, make_samples([[0.1, 0.9]], [[1]], [[1, 0]]))
     np.testing.assert_array_equal(metric.results[0]['target'], [-1, 1])
 
 
-def test_matches_sklearn_and_logs_empty_class():
+def test_matches_sklearn_and_logs_empty_class(make_samples):
     rng = np.random.default_rng(0)
     num_samples, num_classes = 60, 6
     scores = np.round(rng.random((num_samples, num_classes)), 1)
@@ -78,7 +64,7 @@ def test_matches_sklearn_and_logs_empty_class():
 
     metric = MLCMetric(thr=0.5, topk=3, prefix='val')
     metric.dataset_meta = dict(classes=('a', 'b', 'c', 'd', 'e', 'f'))
-    metric.process(None, _samples(scores, labels, difficult))
+    metric.process(None, make_samples(scores, labels, difficult))
     logger = MMLogger.get_current_instance()
     with mock.patch.object(logger, 'warning') as warning:
         res = metric.evaluate(num_samples)
@@ -106,14 +92,14 @@ def test_matches_sklearn_and_logs_empty_class():
     assert res['val/OR_top3'] < res['val/OR']
 
 
-def test_items_and_no_topk():
+def test_items_and_no_topk(make_samples):
     metric = MLCMetric(topk=None, items=('mAP', 'CF1'))
-    metric.process(None, _samples([[0.9, 0.2], [0.3, 0.8]], [[0], [1]]))
+    metric.process(None, make_samples([[0.9, 0.2], [0.3, 0.8]], [[0], [1]]))
     res = metric.evaluate(2)
     assert res == {'multi-label/mAP': 100.0, 'multi-label/CF1': 100.0}
 
 
-def test_bad_arguments_and_samples():
+def test_bad_arguments_and_samples(make_samples):
     with pytest.raises(ValueError, match='items'):
         MLCMetric(items=('mAP', 'F1'))
     with pytest.raises(ValueError, match='topk'):
@@ -122,4 +108,4 @@ def test_bad_arguments_and_samples():
     with pytest.raises(KeyError, match='gt_label'):
         metric.process(None, [dict(pred_score=torch.rand(3))])
     with pytest.raises(ValueError, match='out of range'):
-        metric.process(None, _samples([[0.1, 0.2]], [[2]]))
+        metric.process(None, make_samples([[0.1, 0.2]], [[2]]))

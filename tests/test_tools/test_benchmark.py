@@ -1,5 +1,4 @@
 """Tests of the training-step benchmark (mmmlc.utils.benchmark + its tool)."""
-import importlib.util
 import os.path as osp
 
 import pytest
@@ -10,6 +9,7 @@ import mmmlc  # noqa: F401
 from mmmlc.utils.benchmark import (TABLE_HEADER, TABLE_SEPARATOR,
                                    BenchmarkResult, TrainStepBenchmark,
                                    drop_pretrained_init)
+from mmmlc.testing import load_script
 from mmmlc.utils.synthetic_batch import build_synthetic_batch
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -208,11 +208,8 @@ def test_table_row_format():
 
 
 def test_tool_prints_command_header_and_row(tiny_cfg_path, capsys):
-    spec = importlib.util.spec_from_file_location(
-        'benchmark_tool',
+    tool = load_script(
         osp.join(REPO, 'tools', 'analysis_tools', 'benchmark.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
     row = tool.main([
         tiny_cfg_path, '--device', 'cpu', '--warmup', '1', '--iters', '2',
         '--header', '--cfg-options', 'train_dataloader.batch_size=3'

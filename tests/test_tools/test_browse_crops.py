@@ -1,5 +1,4 @@
 """tools/analysis_tools/browse_crops.py on DigitScenes configs."""
-import importlib.util
 import os.path as osp
 
 import mmcv
@@ -10,13 +9,11 @@ from PIL import Image
 import mmmlc  # noqa: F401
 from mmmlc.datasets import build_digit_scenes
 from mmmlc.datasets.transforms import box_ops
+from mmmlc.testing import load_script
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-SPEC = importlib.util.spec_from_file_location(
-    'browse_crops_tool',
+tool = load_script(
     osp.join(REPO, 'tools', 'analysis_tools', 'browse_crops.py'))
-tool = importlib.util.module_from_spec(SPEC)
-SPEC.loader.exec_module(tool)
 
 CONFIG = """
 default_scope = 'mmmlc'

@@ -1,15 +1,10 @@
-"""tools/analysis_tools/crop_stats.py: spec 7.3 statistics."""
-import importlib.util
+"""tools/analysis_tools/crop_stats.py: the object-crop statistics."""
 import os.path as osp
 
-import mmmlc  # noqa: F401
+from mmmlc.testing import load_script
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-SPEC = importlib.util.spec_from_file_location(
-    'crop_stats_tool', osp.join(REPO, 'tools', 'analysis_tools',
-                                'crop_stats.py'))
-tool = importlib.util.module_from_spec(SPEC)
-SPEC.loader.exec_module(tool)
+tool = load_script(osp.join(REPO, 'tools', 'analysis_tools', 'crop_stats.py'))
 
 
 def _tables(text):
@@ -34,11 +29,13 @@ def test_faithful_vs_clean(capsys):
     for stats in tables.values():
         faithful = {k: v[0] for k, v in stats.items()}
         clean = {k: v[1] for k, v in stats.items()}
-        # Spec 3.4: about half of the dilated crops of uniform boxes leave
-        # the image (black padding) in the reference; never in clean mode.
+        # About half of the dilated crops of uniform boxes leave the image
+        # (black padding) in the reference; never in clean mode.
         assert 0.4 < float(faithful['Cd padded: fraction']) < 0.6
         assert clean['Cd padded: fraction'] == '0.000'
-        # Spec 4.2 / T1: Cd smaller than C0 for ~10 % (OpenImages sizes).
+        # The reference's dilated crop is smaller than its object crop for
+        # ~10 % of boxes (OpenImages sizes); docs/reference/
+        # object_aware_cropping.md lists this quirk.
         assert float(faithful['area(Cd) < area(C0)']) > 0.05
         assert clean['area(Cd) < area(C0)'] == '0.000'
         assert clean['Cd does not contain C0'] == '0.000'

@@ -1,5 +1,4 @@
 """Tests of tools/model_converters/torchvision_resnet_to_mmpretrain.py."""
-import importlib.util
 import os.path as osp
 
 import pytest
@@ -9,20 +8,14 @@ import torchvision
 import mmmlc  # noqa: F401  (compat setup before mmpretrain models)
 from mmpretrain.models.backbones import ResNet
 
+from mmmlc.testing import load_script
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
-def _load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'torchvision_resnet_to_mmpretrain',
-        osp.join(REPO, 'tools', 'model_converters',
-                 'torchvision_resnet_to_mmpretrain.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
-
-
-tool = _load_tool()
+tool = load_script(
+    osp.join(REPO, 'tools', 'model_converters',
+             'torchvision_resnet_to_mmpretrain.py'))
 
 
 def _random_resnet18() -> torch.nn.Module:

@@ -1,6 +1,5 @@
 """Tests of SALGL's tools: label embeddings, the official-checkpoint
-converter, the label-cloud / co-occurrence figures and scene purity."""
-import importlib.util
+converter and the label-cloud / co-occurrence figures."""
 import os.path as osp
 
 import numpy as np
@@ -10,19 +9,13 @@ from mmengine.registry import init_default_scope
 
 import mmmlc  # noqa: F401  (compat setup before mmpretrain models)
 from mmmlc.registry import MODELS
-from mmmlc.visualization import (conditional_cooccurrence, label_scene_shares,
-                                 scene_label_counts, scene_purity)
+from mmmlc.testing import load_script, train_tiny_salgl
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def _load_tool(*parts):
-    path = osp.join(REPO, 'tools', *parts)
-    spec = importlib.util.spec_from_file_location(
-        osp.splitext(parts[-1])[0], path)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
+    return load_script(osp.join(REPO, 'tools', *parts))
 
 
 embeddings_tool = _load_tool('dataset_converters', 'label_embeddings.py')
@@ -272,86 +265,44 @@ def test_converter_names_both_scene_and_class_counts(tmp_path):
         other.load_state_dict(converted)
 
 
-# ------------------------------------------------------- figures and purity
+# ------------------------------------------------------------------ figures
 
 heatmap_tool = _load_tool('analysis_tools', 'cooccurrence_heatmap.py')
 cloud_tool = _load_tool('analysis_tools', 'label_cloud.py')
-purity_tool = _load_tool('analysis_tools', 'scene_purity.py')
 DIGITS = osp.join(REPO, 'configs', 'salgl',
                   'salgl_resnet18_1xb32-onecycle-8e_digitscenes-64px.py')
-SPEC_M = np.array([[[2, 1, 1], [1, 1, 0], [1, 0, 1]],
-                   [[1, 1, 1], [1, 2, 1], [1, 1, 1]]], dtype=np.float32)
+COMATRIX = np.array([[[2, 1, 1], [1, 1, 0], [1, 0, 1]],
+                     [[1, 1, 1], [1, 2, 1], [1, 1, 1]]], dtype=np.float32)
 
 
-def test_conditional_cooccurrence_matches_the_spec_example():
-    # Spec fidelity example; the heatmap zeroes the diagonal and does not
-    # normalise rows.
-    prob = conditional_cooccurrence(SPEC_M)
+def test_conditional_cooccurrence_hand_computed():
+    # The heatmap zeroes the diagonal and does not normalise rows.
+    prob = heatmap_tool.conditional_cooccurrence(COMATRIX)
     np.testing.assert_allclose(
         prob[0], [[0, .5, .5], [1, 0, 0], [1, 0, 0]], atol=1e-6)
     np.testing.assert_allclose(
         prob[1], [[0, 1, 1], [.5, 0, .5], [1, 1, 0]], atol=1e-6)
 
 
-def test_scene_counts_shares_and_purity_hand_computed():
-    counts = scene_label_counts([0, 0, 1, 2], [[0, 1], [1], [1, 2], []], 3,
-                                4)
+def test_scene_counts_and_shares_hand_computed():
+    counts = cloud_tool.scene_label_counts([0, 0, 1, 2],
+                                           [[0, 1], [1], [1, 2], []], 3, 4)
     np.testing.assert_array_equal(
         counts, [[1, 2, 0, 0], [0, 1, 1, 0], [0, 0, 0, 0]])
-    shares = label_scene_shares(counts)
+    shares = cloud_tool.label_scene_shares(counts)
     np.testing.assert_allclose(shares[:, 1], [2 / 3, 1 / 3, 0])
     np.testing.assert_allclose(shares[:, 3], [0, 0, 0])  # never seen
-    result = scene_purity([0, 0, 1, 1, 1, 2], [1, 1, 0, 0, 1, 1])
-    assert result['purity'] == pytest.approx(5 / 6)
-    assert result['matched_accuracy'] == pytest.approx(4 / 6)
-    np.testing.assert_array_equal(result['contingency'],
-                                  [[0, 2], [2, 1], [0, 1]])
-    perfect = scene_purity([2, 2, 0, 1], [0, 0, 1, 3])
-    assert perfect['purity'] == perfect['nmi'] == 1.0
 
 
 @pytest.fixture(scope='module')
 def digits_checkpoint(tmp_path_factory):
-    """A SALGL DigitScenes model after 3 training steps, saved as the Runner
-    does (state_dict + meta.dataset_meta), and its config overrides."""
-    from mmengine.config import Config
-    from mmengine.runner import Runner
-    root = tmp_path_factory.mktemp('salgl_digits')
-    overrides = {}
-    for split in ('train', 'val', 'test'):
-        overrides[f'{split}_dataloader.num_workers'] = 0
-        overrides[f'{split}_dataloader.persistent_workers'] = False
-        overrides[f'{split}_dataloader.batch_size'] = 4
-        overrides[f'{split}_dataloader.dataset.data_root'] = str(
-            root / 'digit_scenes')
-        for key, size in (('num_train', 8), ('num_val', 4),
-                          ('num_test', 8)):
-            overrides[f'{split}_dataloader.dataset.{key}'] = size
-    cfg = Config.fromfile(DIGITS)
-    cfg.merge_from_dict(overrides)
-    init_default_scope('mmmlc')
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    loader = Runner.build_dataloader(cfg.train_dataloader)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
-    model.train()
-    for _, batch in zip(range(3), loader):
-        losses = model(**model.data_preprocessor(batch, True), mode='loss')
-        optimizer.zero_grad()
-        sum(losses.values()).backward()
-        optimizer.step()
-    path = root / 'salgl_digits.pth'
-    torch.save(
-        dict(state_dict=model.state_dict(),
-             meta=dict(dataset_meta=dict(
-                 classes=loader.dataset.metainfo['classes']))), path)
-    args = [f'{k}={v}' for k, v in overrides.items()]
-    return str(path), args, model.neck.comatrix.clone(), str(
-        root / 'digit_scenes')
+    """A SALGL DigitScenes model after 3 training steps and its overrides."""
+    return train_tiny_salgl(DIGITS,
+                            str(tmp_path_factory.getbasetemp() / 'salgl'))
 
 
 def test_cooccurrence_heatmap_tool_writes_png(digits_checkpoint, tmp_path):
-    path, _, comatrix, _ = digits_checkpoint
+    path, _, comatrix = digits_checkpoint
     # 3 steps of 4 images: every label counted once in its hard scene.
     assert float(comatrix.diagonal(dim1=1, dim2=2).sum()) > 0
     written = heatmap_tool.main(
@@ -371,7 +322,7 @@ def test_cooccurrence_heatmap_tool_writes_png(digits_checkpoint, tmp_path):
 
 def test_label_cloud_tool_bars_and_comatrix(digits_checkpoint, tmp_path,
                                             capsys):
-    path, args, comatrix, _ = digits_checkpoint
+    path, args, comatrix = digits_checkpoint
     written = cloud_tool.main([
         DIGITS, path, '--out-dir', str(tmp_path / 'pred'), '--style', 'bars',
         '--cfg-options', *args
@@ -391,131 +342,8 @@ def test_label_cloud_tool_bars_and_comatrix(digits_checkpoint, tmp_path,
 def test_label_cloud_says_when_wordcloud_is_missing(digits_checkpoint,
                                                     tmp_path, capsys,
                                                     monkeypatch):
-    import mmmlc.visualization as vis
-    path, args, _, _ = digits_checkpoint
-    monkeypatch.setattr(vis, 'wordcloud_available', lambda: False)
+    path, args, _ = digits_checkpoint
+    monkeypatch.setattr(cloud_tool, 'wordcloud_available', lambda: False)
     cloud_tool.main([DIGITS, path, '--out-dir', str(tmp_path), '--cfg-options',
                      *args])
     assert 'wordcloud is not installed' in capsys.readouterr().out
-
-
-def test_scene_purity_tool(digits_checkpoint, tmp_path):
-    path, args, _, data_root = digits_checkpoint
-    report = purity_tool.main([
-        DIGITS, path, '--split', 'test', '--out',
-        str(tmp_path / 'purity.json'), '--cfg-options', *args
-    ])
-    assert report['num_images'] == 8 and report['num_scenes'] == 4
-    table = np.array(report['contingency'])
-    assert table.sum() == 8
-    from mmmlc.datasets import DigitScenesDataset
-    dataset = DigitScenesDataset(
-        data_root=data_root, split='test', num_train=8,
-        num_val=4, num_test=8)
-    true = np.bincount([dataset.get_data_info(i)['scene'] for i in range(8)],
-                       minlength=table.shape[1])
-    np.testing.assert_array_equal(table.sum(axis=0), true[:table.shape[1]])
-    assert 1 / 4 <= report['purity'] <= 1.0
-
-
-prior_tool = _load_tool('analysis_tools', 'scene_prior_map.py')
-
-
-def test_scene_class_frequency_hand_computed():
-    # Scene 0: two images, class 1 in both (listed twice in one), class 0
-    # in one; scene 1: one image with class 2; scene 2: no image.
-    prior = prior_tool.scene_class_frequency([[0, 1, 1], [1], [2]],
-                                             [0, 0, 1], 3, 3)
-    np.testing.assert_allclose(prior, [[.5, 1, 0], [0, 0, 1], [0, 0, 0]])
-
-
-def test_scene_prior_map_tool_scores_true_scene_frequencies(
-        digits_checkpoint, capsys):
-    from mmmlc.datasets import DigitScenesDataset
-    from mmmlc.evaluation.functional import mean_average_precision
-    _, args, _, _ = digits_checkpoint
-    result = prior_tool.main([DIGITS, '--split', 'test', '--cfg-options'] +
-                             args)
-    assert 'mAP' in capsys.readouterr().out
-    data = {}
-    for split in ('train', 'test'):
-        options = {
-            k.split('.', 2)[2]: v
-            for k, v in (a.split('=', 1) for a in args)
-            if k.startswith(f'{split}_dataloader.dataset.')
-        }
-        # The config trains with difficult objects as positives.
-        dataset = DigitScenesDataset(
-            data_root=options['data_root'],
-            split=split,
-            difficult_as_positive=split == 'train',
-            num_train=8,
-            num_val=4,
-            num_test=8)
-        data[split] = [dataset.get_data_info(i) for i in range(len(dataset))]
-    prior = np.zeros((4, 10))
-    for scene in range(4):
-        rows = [i for i in data['train'] if i['scene'] == scene]
-        for info in rows:
-            labels = np.unique(np.asarray(info['gt_label'], dtype=int))
-            prior[scene, labels] += 1 / len(rows)
-    targets = np.zeros((len(data['test']), 10), dtype=np.int8)
-    for row, info in zip(targets, data['test']):
-        row[np.asarray(info['gt_label_difficult'], dtype=int)] = -1
-        row[np.asarray(info['gt_label'], dtype=int)] = 1
-    expected, _ = mean_average_precision(
-        prior[[i['scene'] for i in data['test']]], targets)
-    assert result == pytest.approx(100 * expected)
-
-
-def test_per_scene_map_hand_computed():
-    scores = np.array([[.9, .2], [.1, .8], [.2, .5], [.8, .4]])
-    targets = np.array([[1, 0], [0, 1], [1, 0], [1, 1]])
-    # Scene 0 is ranked perfectly; in scene 1 class 0 is always positive
-    # (AP 1) and class 1's only positive ranks below a negative (AP 1/2);
-    # scene 2 has no image.
-    out = prior_tool.per_scene_map(scores, targets, [0, 0, 1, 1], 3)
-    assert out[:2] == [(2, pytest.approx(100.)), (2, pytest.approx(75.))]
-    assert out[2][0] == 0 and np.isnan(out[2][1])
-
-
-def test_scene_prior_map_tool_per_scene_with_predictions(
-        digits_checkpoint, tmp_path, capsys):
-    from mmmlc.datasets import DigitScenesDataset
-    _, args, _, root = digits_checkpoint
-    dataset = DigitScenesDataset(
-        data_root=root, split='test', num_train=8, num_val=4, num_test=8)
-    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
-    # The targets as MLCMetric (and so tools/test.py --out) encodes them.
-    targets = np.zeros((len(infos), 10), dtype=np.int8)
-    for row, info in zip(targets, infos):
-        row[np.asarray(info['gt_label_difficult'], dtype=int)] = -1
-        row[np.asarray(info['gt_label'], dtype=int)] = 1
-    for row, info in zip(targets, infos):
-        assert set(np.flatnonzero(row == 1)) == set(info['gt_label'])
-        assert set(np.flatnonzero(row == -1)) == set(
-            info['gt_label_difficult']) - set(info['gt_label'])
-    # Perfect scores, written in reverse order: rows are matched by path.
-    pred = tmp_path / 'pred.npz'
-    np.savez(pred, img_paths=np.array([i['img_path'] for i in infos][::-1]),
-             scores=targets[::-1].astype(np.float32), targets=targets[::-1])
-    prior_tool.main([DIGITS, '--split', 'test', '--pred', str(pred),
-                     '--cfg-options'] + args)
-    lines = [ln for ln in capsys.readouterr().out.splitlines()
-             if ln.startswith('scene ')]
-    assert len(lines) == 4
-    with_images = [ln for ln in lines if not ln.endswith('nan')]
-    assert with_images and all('model 100.00' in ln for ln in with_images)
-    np.savez(pred, img_paths=np.array([i['img_path'] for i in infos][1:]),
-             scores=targets[1:], targets=targets[1:])
-    with pytest.raises(ValueError, match='holds 7 images, the split 8'):
-        prior_tool.main([DIGITS, '--pred', str(pred), '--cfg-options'] + args)
-    wrong = targets.copy()
-    wrong[0] = 1 - np.abs(wrong[0])  # another build: other labels
-    np.savez(pred, img_paths=np.array([i['img_path'] for i in infos]),
-             scores=targets, targets=wrong)
-    with pytest.raises(ValueError, match='labels of .* differ'):
-        prior_tool.main([DIGITS, '--pred', str(pred), '--cfg-options'] + args)
-    with pytest.raises(FileNotFoundError, match='tools/test.py --out'):
-        prior_tool.main([DIGITS, '--pred', str(tmp_path / 'no.npz'),
-                         '--cfg-options'] + args)

@@ -1,4 +1,4 @@
-"""Training-step images/s and peak memory of a config (BENCHMARKS.md).
+"""Training-step images/s and peak memory of a config (docs/benchmarks.md).
 
 Example::
 
@@ -29,17 +29,10 @@ from mmengine.logging import MMLogger
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    """Parse the command line.
-
-    Args:
-        argv (list[str], optional): Arguments; ``sys.argv[1:]`` when None.
-
-    Returns:
-        argparse.Namespace: The parsed options.
-    """
+    """Parse ``argv`` (``sys.argv[1:]`` when None)."""
     parser = argparse.ArgumentParser(
         description='Time the training step of a config on a synthetic '
-        'batch (protocol of BENCHMARKS.md).')
+        'batch (protocol of docs/benchmarks.md).')
     parser.add_argument('config', help='config file path')
     parser.add_argument(
         '--batch-size', type=int, help='default: train_dataloader.batch_size')
@@ -93,14 +86,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> str:
-    """Run the benchmark and print the command and the table row.
-
-    Args:
-        argv (list[str], optional): Arguments; ``sys.argv[1:]`` when None.
-
-    Returns:
-        str: The table row.
-    """
+    """Run the benchmark, print the command and table row; return the row."""
     args = parse_args(argv)
     # mmmlc must be imported (compatibility setup) before mmpretrain models.
     import mmmlc  # noqa: F401

@@ -23,8 +23,7 @@ import os.path as osp
 from typing import List, Optional
 
 import numpy as np
-from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
+from mmengine.config import DictAction
 
 VIEW_COLORS = ('red', 'dodgerblue', 'orange', 'lime')
 STOP_AT = ('PackInputs', 'PackMultiTaskInputs', 'Normalize', 'ImageToTensor',
@@ -32,14 +31,7 @@ STOP_AT = ('PackInputs', 'PackMultiTaskInputs', 'Normalize', 'ImageToTensor',
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    """Parse the command line.
-
-    Args:
-        argv (list[str], optional): Arguments; ``sys.argv[1:]`` if None.
-
-    Returns:
-        argparse.Namespace: Options.
-    """
+    """Parse ``argv`` (``sys.argv[1:]`` when None)."""
     parser = argparse.ArgumentParser(
         description='Draw the views a crop strategy makes, into a PNG.')
     parser.add_argument('configs', nargs='+', help='config file(s)')
@@ -177,29 +169,11 @@ def trace_sample(transforms: list, info: dict) -> dict:
         swapped=swapped)
 
 
-def find_pipeline(dataset_cfg: dict) -> list:
-    """The pipeline of a dataset config, looking inside wrappers.
-
-    Args:
-        dataset_cfg (dict): ``train_dataloader.dataset``.
-
-    Returns:
-        list: The pipeline config (removed from ``dataset_cfg`` in place,
-        so the built dataset returns raw data_infos).
-
-    Raises:
-        KeyError: If no pipeline is found.
-    """
-    cfg = dataset_cfg
-    while 'pipeline' not in cfg and isinstance(cfg.get('dataset'), dict):
-        cfg = cfg['dataset']
-    if 'pipeline' not in cfg:
-        raise KeyError('train_dataloader.dataset has no pipeline.')
-    return cfg.pop('pipeline')
-
-
 def load_strategy(config: str, cfg_options: Optional[dict]):
-    """Build a config's train dataset (no pipeline) and its transforms.
+    """Build a config's train dataset and its train transforms.
+
+    The tool runs the transforms itself, one by one, on the dataset's raw
+    data infos (``get_data_info``).
 
     Args:
         config (str): Config path.
@@ -211,13 +185,11 @@ def load_strategy(config: str, cfg_options: Optional[dict]):
     from mmcv.transforms import Compose
     import mmmlc.datasets  # noqa: F401  (registers datasets, transforms)
     from mmmlc.registry import DATASETS
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmmlc'))
-    dataset_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
-    pipeline = find_pipeline(dataset_cfg)
-    return DATASETS.build(dataset_cfg), Compose(pipeline).transforms
+    from mmmlc.utils.config_loading import load_config
+    from mmmlc.utils.synthetic_batch import find_train_pipeline
+    cfg = load_config(config, cfg_options)
+    return (DATASETS.build(cfg.train_dataloader.dataset),
+            Compose(find_train_pipeline(cfg)).transforms)
 
 
 def _rect(ax, box, color, width=1.5, style='-'):

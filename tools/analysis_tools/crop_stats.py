@@ -1,4 +1,4 @@
-"""Spec 7.3 statistics of the object crops, faithful vs clean.
+"""Statistics of the object crops, reference arithmetic vs clean.
 
 Example::
 
@@ -19,9 +19,11 @@ image family:
   sampler with its 10 attempts): the fraction that intersects the GT box
   and the mean fraction of the GT box it covers.
 
-Boxes are ``uniform`` (XMin, XMax and YMin, YMax each the sorted pair of
-two U(0, 1) draws, as in spec 3.4) or ``small`` (log-uniform sides of 2 %
-to 50 % of the image, uniform position).
+The two modes should differ only where a reference quirk is switched
+(docs/reference/object_aware_cropping.md lists them). Boxes are
+``uniform`` (XMin, XMax and YMin, YMax each the sorted pair of two
+U(0, 1) draws, as an OpenImages box is stored) or ``small`` (log-uniform
+sides of 2 % to 50 % of the image, uniform position).
 """
 import argparse
 from typing import Dict, List, Tuple
@@ -42,16 +44,9 @@ FAMILIES = {
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    """Parse the command line.
-
-    Args:
-        argv (list[str], optional): Arguments; ``sys.argv[1:]`` if None.
-
-    Returns:
-        argparse.Namespace: Options.
-    """
+    """Parse ``argv`` (``sys.argv[1:]`` when None)."""
     parser = argparse.ArgumentParser(
-        description='Object-crop statistics (spec 7.3), faithful vs clean.')
+        description='Object-crop statistics, faithful vs clean.')
     parser.add_argument('--num', type=int, default=10000)
     parser.add_argument('--dilation', type=float, default=0.2)
     parser.add_argument('--min-size', type=int, default=224)

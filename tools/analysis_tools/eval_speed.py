@@ -1,4 +1,4 @@
-"""Seconds to compute every multi-label metric (BENCHMARKS.md, eval speed).
+"""Seconds to compute every multi-label metric (docs/benchmarks.md).
 
 Example::
 
@@ -24,11 +24,7 @@ import torch
 
 
 def parse_args() -> argparse.Namespace:
-    """Parse the command line.
-
-    Returns:
-        argparse.Namespace: The parsed options.
-    """
+    """Parse the command line."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--num-samples', type=int, default=40137)
     parser.add_argument('--num-classes', type=int, default=80)

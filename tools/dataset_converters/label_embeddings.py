@@ -5,7 +5,7 @@ Two methods:
 ``bert`` (the paper's; ``--model PATH`` to a LOCAL BERT folder, e.g. a
 saved ``bert-base-uncased``; needs ``transformers``; nothing is downloaded:
 ``HF_HUB_OFFLINE=1`` and ``local_files_only=True``). The reference's
-``scripts/embedding.py`` (spec ``methods/salgl.md`` §4.4), step by step:
+``scripts/embedding.py`` (docs/reference/salgl.md), step by step:
 
 1. VOC names are respelt: ``diningtable`` -> ``dining table``,
    ``pottedplant`` -> ``potted plant``, ``tvmonitor`` -> ``tv monitor``;
@@ -15,8 +15,9 @@ saved ``bert-base-uncased``; needs ``transformers``; nothing is downloaded:
    all ones. In ``transformers`` the second positional argument of
    ``BertModel.forward`` is ``attention_mask``, not ``token_type_ids``, so
    the reference in effect runs with an all-ones attention mask and
-   token-type ids 0 (the spec's "token-type ids all 1" describes the
-   variable's name, not what BERT received); we pass exactly that;
+   token-type ids 0 (the reference's variable name ``segments`` suggests
+   token-type ids of 1, but BERT never receives them); we pass exactly
+   that;
 4. from the last hidden layer (1, L, 768): the vector of the single
    word-piece if the name is one word-piece (L = 2), else the vector of
    the CLS token (position 0);
@@ -207,15 +208,7 @@ def bert_embedding(names: Sequence[str], model_path: str) -> np.ndarray:
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    """Parse the command line.
-
-    Args:
-        argv (Sequence[str], optional): Arguments; ``sys.argv[1:]`` when
-            None.
-
-    Returns:
-        argparse.Namespace: The parsed options.
-    """
+    """Parse ``argv`` (``sys.argv[1:]`` when None)."""
     parser = argparse.ArgumentParser(
         description='Write SALGL label embeddings (C, E) as .npy.')
     parser.add_argument('out', help='output .npy path')
@@ -237,15 +230,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> np.ndarray:
-    """Write the embeddings and say what was written.
-
-    Args:
-        argv (Sequence[str], optional): Arguments; ``sys.argv[1:]`` when
-            None.
-
-    Returns:
-        np.ndarray: The saved (C, E) array.
-    """
+    """Write the embeddings, say what was written; return the (C, E) array."""
     args = parse_args(argv)
     if args.classes:
         names = read_class_file(args.classes)

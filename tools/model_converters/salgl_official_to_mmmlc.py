@@ -48,13 +48,14 @@ The released COCO model orders classes as the reference's ``label.txt``
 (COCO category-id order), which is mmmlc's COCO order.
 """
 import argparse
-import os
 import os.path as osp
 import re
 from collections import OrderedDict
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
+
+from mmmlc.utils.converter_io import load_tensor_state_dict, save_converted
 
 # (reference pattern, mmmlc template) outside the backbone; {1}, {2} ... are
 # the pattern's groups.
@@ -188,36 +189,22 @@ def mmmlc_to_official_key(key: str) -> Optional[str]:
     return _map_key(key, _HEAD_INVERSE, _VIT_INVERSE)
 
 
-def strip_wrappers(checkpoint: object, source: str) -> Dict[str, torch.Tensor]:
-    """The plain state dict of a loaded reference checkpoint.
-
-    Accepts a bare state dict or one under ``state_dict`` / ``model`` /
-    ``state_dict_ema``, and removes ``module.`` prefixes (ModelEma, DDP)
-    while every key has one.
-
-    Args:
-        checkpoint (object): What ``torch.load`` returned.
-        source (str): File name for error messages.
+def _rename_keys(state_dict: Dict[str, torch.Tensor],
+                 rename: Callable[[str], Optional[str]]
+                 ) -> Tuple['OrderedDict[str, torch.Tensor]', List[str]]:
+    """Rename every key; ``None`` marks a key as unknown, ``''`` drops it.
 
     Returns:
-        dict[str, Tensor]: The state dict.
+        tuple: The renamed state dict (tensors shared) and the unknown keys.
     """
-    if isinstance(checkpoint, dict):
-        for wrapper in ('state_dict_ema', 'state_dict', 'model'):
-            if isinstance(checkpoint.get(wrapper), dict):
-                checkpoint = checkpoint[wrapper]
-                break
-    if not isinstance(checkpoint, dict) or not checkpoint:
-        raise ValueError(f'{source}: expected a non-empty state dict, got '
-                         f'{type(checkpoint).__name__}')
-    not_tensors = [k for k, v in checkpoint.items() if not torch.is_tensor(v)]
-    if not_tensors:
-        raise ValueError(f'{source}: expected tensors only, these keys are '
-                         f'not: {not_tensors[:10]}')
-    state = OrderedDict(checkpoint)
-    while all(k.startswith('module.') for k in state):
-        state = OrderedDict((k[len('module.'):], v) for k, v in state.items())
-    return state
+    out, unknown = OrderedDict(), []
+    for key, value in state_dict.items():
+        new_key = rename(key)
+        if new_key is None:
+            unknown.append(key)
+        elif new_key:
+            out[new_key] = value
+    return out, unknown
 
 
 def convert(state_dict: Dict[str, torch.Tensor],
@@ -234,14 +221,7 @@ def convert(state_dict: Dict[str, torch.Tensor],
     Raises:
         ValueError: On keys with no counterpart or missing parts (listed).
     """
-    converted = OrderedDict()
-    unknown = []
-    for key, value in state_dict.items():
-        new_key = official_to_mmmlc_key(key)
-        if new_key is None:
-            unknown.append(key)
-        elif new_key:
-            converted[new_key] = value
+    converted, unknown = _rename_keys(state_dict, official_to_mmmlc_key)
     if unknown:
         raise ValueError(
             f'{source}: {len(unknown)} keys are not part of an official '
@@ -269,14 +249,7 @@ def convert_back(state_dict: Dict[str, torch.Tensor],
     Returns:
         OrderedDict[str, Tensor]: Reference keys.
     """
-    out = OrderedDict()
-    unknown = []
-    for key, value in state_dict.items():
-        official = mmmlc_to_official_key(key)
-        if official is None:
-            unknown.append(key)
-        else:
-            out[official] = value
+    out, unknown = _rename_keys(state_dict, mmmlc_to_official_key)
     if unknown:
         raise ValueError(f'{source}: no reference name for {unknown[:20]}')
     return out
@@ -324,14 +297,7 @@ def check_sizes(state_dict: Dict[str, torch.Tensor], source: str,
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    """Parse the command line.
-
-    Args:
-        argv (list[str], optional): Arguments; ``sys.argv[1:]`` when None.
-
-    Returns:
-        argparse.Namespace: The parsed options.
-    """
+    """Parse ``argv`` (``sys.argv[1:]`` when None)."""
     parser = argparse.ArgumentParser(
         description='Convert an official SALGL checkpoint to mmmlc keys.')
     parser.add_argument('src', help='official checkpoint (.pth)')
@@ -345,21 +311,12 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> None:
-    """Convert ``src`` into ``dst`` and say what was done.
-
-    Args:
-        argv (list[str], optional): Arguments; ``sys.argv[1:]`` when None.
-    """
+    """Convert ``src`` into ``dst`` and say what was done."""
     args = parse_args(argv)
-    if not osp.isfile(args.src):
-        raise FileNotFoundError(f'source checkpoint not found: {args.src}')
-    try:
-        raw = torch.load(args.src, map_location='cpu', weights_only=True)
-    except Exception as err:  # re-raised with the file named
-        raise ValueError(
-            f'{args.src}: could not load with torch.load(weights_only=True); '
-            f'expected a checkpoint of plain tensors ({err})') from err
-    converted = convert(strip_wrappers(raw, args.src), args.src)
+    # The released models hold the EMA weights under 'module.'.
+    state_dict = load_tensor_state_dict(
+        args.src, ('state_dict_ema', 'state_dict', 'model'))
+    converted = convert(state_dict, args.src)
     num_scenes, num_classes = args.num_scenes, args.num_classes
     if args.config:
         from mmengine.config import Config
@@ -368,14 +325,12 @@ def main(argv=None) -> None:
         num_classes = neck.get('num_classes', num_classes)
     check_sizes(converted, args.src, num_scenes, num_classes)
     sizes = model_sizes(converted)
-    os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
-    torch.save(
+    save_converted(
+        converted,
         dict(
-            state_dict=converted,
-            meta=dict(
-                source=osp.basename(args.src),
-                converter='tools/model_converters/salgl_official_to_mmmlc.py',
-                **sizes)), args.dst)
+            source=osp.basename(args.src),
+            converter='tools/model_converters/salgl_official_to_mmmlc.py',
+            **sizes), args.dst)
     print(f'{args.src} -> {args.dst}: {len(converted)} tensors, '
           f'K={sizes["num_scenes"]} scenes, C={sizes["num_classes"]} '
           f'classes, D={sizes["in_channels"]}')

@@ -21,13 +21,14 @@ and in the config::
         checkpoint='checkpoints/resnet101_tv_mmpretrain.pth'))
 """
 import argparse
-import os
 import os.path as osp
 import re
 from collections import OrderedDict
 from typing import Dict, Optional
 
 import torch
+
+from mmmlc.utils.converter_io import load_tensor_state_dict, save_converted
 
 _BN = r'(weight|bias|running_mean|running_var|num_batches_tracked)'
 _BACKBONE_KEY = re.compile(
@@ -43,40 +44,6 @@ _DEPTHS = {
     (True, (3, 4, 23, 3)): 101,
     (True, (3, 8, 36, 3)): 152,
 }
-
-
-def load_source_state_dict(path: str) -> Dict[str, torch.Tensor]:
-    """Load a ResNet state dict, unwrapping ``state_dict`` / ``model``.
-
-    Args:
-        path (str): A plain state dict file, or a dict holding one under
-            ``'state_dict'`` or ``'model'``. A ``module.`` prefix (DDP) on
-            every key is removed.
-
-    Returns:
-        dict[str, Tensor]: The state dict.
-    """
-    try:
-        ckpt = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as err:  # re-raised with the file named
-        raise ValueError(
-            f'{path}: could not load with torch.load(weights_only=True); '
-            f'expected a checkpoint of plain tensors ({err})') from err
-    if isinstance(ckpt, dict):
-        for wrapper in ('state_dict', 'model'):
-            if isinstance(ckpt.get(wrapper), dict):
-                ckpt = ckpt[wrapper]
-                break
-    if not isinstance(ckpt, dict) or not ckpt:
-        raise ValueError(f'{path}: expected a non-empty state dict, got '
-                         f'{type(ckpt).__name__}')
-    not_tensors = [k for k, v in ckpt.items() if not torch.is_tensor(v)]
-    if not_tensors:
-        raise ValueError(f'{path}: expected tensors only, these keys are '
-                         f'not: {not_tensors[:10]}')
-    if all(k.startswith('module.') for k in ckpt):
-        ckpt = OrderedDict((k[len('module.'):], v) for k, v in ckpt.items())
-    return ckpt
 
 
 def infer_depth(state_dict: Dict[str, torch.Tensor]) -> Optional[int]:
@@ -137,14 +104,7 @@ def convert(state_dict: Dict[str, torch.Tensor], keep_fc: bool,
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    """Parse the command line.
-
-    Args:
-        argv (list[str], optional): Arguments; ``sys.argv[1:]`` when None.
-
-    Returns:
-        argparse.Namespace: The parsed options.
-    """
+    """Parse ``argv`` (``sys.argv[1:]`` when None)."""
     parser = argparse.ArgumentParser(
         description='Convert a torchvision/timm ResNet checkpoint to '
         'mmpretrain keys (backbone.*, optionally head.fc.*).')
@@ -158,15 +118,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> None:
-    """Convert ``src`` into ``dst`` and say what was done.
-
-    Args:
-        argv (list[str], optional): Arguments; ``sys.argv[1:]`` when None.
-    """
+    """Convert ``src`` into ``dst`` and say what was done."""
     args = parse_args(argv)
-    if not osp.isfile(args.src):
-        raise FileNotFoundError(f'source checkpoint not found: {args.src}')
-    state_dict = load_source_state_dict(args.src)
+    state_dict = load_tensor_state_dict(args.src)
     converted = convert(state_dict, args.keep_fc, args.src)
     depth = infer_depth(state_dict)
     meta = dict(
@@ -177,9 +131,7 @@ def main(argv=None) -> None:
         keep_fc=args.keep_fc)
     if args.keep_fc and 'fc.weight' in state_dict:
         meta['num_classes'] = int(state_dict['fc.weight'].shape[0])
-    dst_dir = osp.dirname(osp.abspath(args.dst))
-    os.makedirs(dst_dir, exist_ok=True)
-    torch.save(dict(state_dict=converted, meta=meta), args.dst)
+    save_converted(converted, meta, args.dst)
     print(f'{args.src} -> {args.dst}: {len(converted)} tensors, ResNet '
           f'depth {depth if depth else "unknown"}')
     dropped = [k for k in _FC_KEYS if k in state_dict and not args.keep_fc]

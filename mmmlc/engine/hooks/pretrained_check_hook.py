@@ -6,6 +6,8 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.runner import BaseLoop
+from mmengine.runner.checkpoint import (_load_checkpoint,
+                                        _load_checkpoint_with_prefix)
 
 from mmmlc.registry import HOOKS
 
@@ -30,6 +32,10 @@ def _pretrained_cfg(module: torch.nn.Module, name: str) -> dict:
 def load_prefixed_state_dict(checkpoint: Optional[str],
                              prefix: Optional[str]) -> Dict[str, torch.Tensor]:
     """Read the tensors under ``prefix`` of a local checkpoint.
+
+    Read with mmengine's own loader, the one its ``Pretrained`` init uses,
+    so the check sees the tensors the init loads; only the errors are ours
+    (mmengine asserts without naming the keys the file does have).
 
     Args:
         checkpoint (str, optional): Path of the checkpoint file.
@@ -56,27 +62,36 @@ def load_prefixed_state_dict(checkpoint: Optional[str],
             'not exist (set model.backbone.init_cfg.checkpoint=PATH to the '
             'file the pretraining run wrote, e.g. work_dirs/<config>/'
             'epoch_200.pth).')
-    state = torch.load(checkpoint, map_location='cpu')
-    if isinstance(state, dict) and 'state_dict' in state:
-        state = state['state_dict']
-    if not isinstance(state, dict):
-        raise ValueError(f'{checkpoint}: expected a state dict, got '
-                         f'{type(state).__name__}.')
-    prefix = prefix or ''
-    if prefix and not prefix.endswith('.'):
-        prefix += '.'
-    found = {
-        key[len(prefix):]: value
-        for key, value in state.items()
-        if key.startswith(prefix) and isinstance(value, torch.Tensor)
-    }
-    if not found:
+    if not prefix:
+        return _state_dict_of(_load_checkpoint(checkpoint, 'cpu'))
+    try:
+        return _load_checkpoint_with_prefix(prefix, checkpoint, 'cpu')
+    except AssertionError:
+        state = _state_dict_of(_load_checkpoint(checkpoint, 'cpu'))
         heads = sorted({key.split('.')[0] + '.' for key in state})
+        prefix = prefix if prefix.endswith('.') else prefix + '.'
         raise ValueError(
             f'{checkpoint} has no key starting with {prefix!r}; its keys '
             f'start with {", ".join(heads[:10]) or "nothing"}. Is it a '
-            'checkpoint of the pretraining run (mmmlc / mmpretrain layout)?')
-    return found
+            'checkpoint of the pretraining run (mmmlc / mmpretrain layout)?'
+        ) from None
+
+
+def _state_dict_of(checkpoint: object) -> Dict[str, torch.Tensor]:
+    """The ``state_dict`` of a loaded checkpoint, or the checkpoint itself.
+
+    Args:
+        checkpoint (object): What ``torch.load`` returned.
+
+    Returns:
+        dict[str, torch.Tensor]: The state dict.
+    """
+    if isinstance(checkpoint, dict) and 'state_dict' in checkpoint:
+        checkpoint = checkpoint['state_dict']
+    if not isinstance(checkpoint, dict):
+        raise ValueError(f'expected a state dict, got '
+                         f'{type(checkpoint).__name__}.')
+    return checkpoint
 
 
 @HOOKS.register_module()

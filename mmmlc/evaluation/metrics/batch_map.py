@@ -52,8 +52,8 @@ def batch_mean_average_precision(scores: np.ndarray, target: np.ndarray,
 class BatchMeanAP(MLCMetric):
     """"ref-batch-mAP(B)": the linear-probe metric of the reference code.
 
-    Object-aware cropping's ``main_lincls.py`` (``methods/
-    object_aware_cropping.md`` section 5) reports, instead of a dataset-level
+    Object-aware cropping's ``main_lincls.py`` (docs/reference/
+    object_aware_cropping.md) reports, instead of a dataset-level
     mAP, the mean over test mini-batches of each batch's mAP (AP of the
     classes with a positive in that batch), weighted by batch size. This
     metric computes that over consecutive chunks of ``batch_size`` test
@@ -103,16 +103,7 @@ class BatchMeanAP(MLCMetric):
             dict[str, float]: ``{'ref-batch-mAP_B{batch_size}': value}`` in
             percent.
         """
-        if not results:
-            raise ValueError('BatchMeanAP: no samples to evaluate.')
-        lengths = {len(res['pred_score']) for res in results}
-        if len(lengths) != 1:
-            raise ValueError('BatchMeanAP: every `pred_score` must have the '
-                             f'same number of classes, got {sorted(lengths)}.')
-        scores = np.concatenate([res['pred_score'] for res in results])
-        scores = scores.reshape(len(results), -1)
-        target = np.concatenate([res['target'] for res in results])
-        target = target.reshape(scores.shape)
+        scores, target = self.stack_results(results)
         out = batch_mean_average_precision(scores, target, self.batch_size)
         if out['num_skipped']:
             MMLogger.get_current_instance().warning(

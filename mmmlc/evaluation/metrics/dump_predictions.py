@@ -20,6 +20,8 @@ class DumpMultiLabelPredictions(MLCMetric):
 
     The file holds ``img_paths`` (N,), ``scores`` (N, C) float32,
     ``targets`` (N, C) int8 and ``classes`` (C,) when the dataset names them.
+    (mmengine's ``DumpResults`` pickles whole data samples, without the
+    difficult-aware targets; the tools read these arrays.)
 
     Args:
         out_file (str): Path of the ``.npz`` file to write.
@@ -44,8 +46,7 @@ class DumpMultiLabelPredictions(MLCMetric):
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Write the file (on the main rank); no metric is reported."""
-        scores = np.stack([res['pred_score'] for res in results])
-        targets = np.stack([res['target'] for res in results])
+        scores, targets = self.stack_results(results)
         arrays = dict(
             img_paths=np.array([res['img_path'] for res in results]),
             scores=scores,

@@ -17,46 +17,35 @@ how far a model rises above it is what it recognises beyond the scene.
 
 Example::
 
-    python tools/analysis_tools/scene_prior_map.py \\
-        configs/salgl/salgl_resnet18_1xb32-onecycle-8e_digitscenes-64px.py --split test
+    python projects/digitscenes_analysis/scene_prior_map.py \\
+        configs/salgl/salgl_resnet18_1xb32-onecycle-8e_digitscenes-64px.py \\
+        --split test
     python tools/test.py CONFIG CHECKPOINT --out pred.npz
-    python tools/analysis_tools/scene_prior_map.py CONFIG --pred pred.npz
+    python projects/digitscenes_analysis/scene_prior_map.py CONFIG \\
+        --pred pred.npz
 """
 import argparse
 import os.path as osp
 from typing import Optional, Sequence, Tuple
 
 import numpy as np
-from mmengine.config import DictAction
+
+import mmmlc  # noqa: F401  (compatibility set-up, registries)
+from mmmlc.evaluation import MLCMetric
+from mmmlc.evaluation.functional import mean_average_precision
+from mmmlc.registry import DATASETS
+from mmmlc.utils.config_loading import add_config_arguments, load_config
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    """Parse the command line.
-
-    Args:
-        argv (Sequence[str], optional): Arguments; ``sys.argv[1:]`` when
-            None.
-
-    Returns:
-        argparse.Namespace: The parsed options.
-    """
+    """Parse ``argv`` (``sys.argv[1:]`` when None)."""
     parser = argparse.ArgumentParser(
         description='mAP of per-scene class frequencies (true scenes).')
-    parser.add_argument('config', help='a config whose datasets have scenes')
-    parser.add_argument(
-        '--split',
-        choices=['val', 'test'],
-        default='test',
-        help='which dataloader of the config to score')
+    add_config_arguments(parser, 'a config whose datasets have scenes')
     parser.add_argument(
         '--pred',
         help='.npz of tools/test.py --out on this split: adds the per-scene '
         'mAP of the model and of the prior')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='config overrides key=value')
     return parser.parse_args(argv)
 
 
@@ -95,7 +84,6 @@ def per_scene_map(scores: np.ndarray, targets: np.ndarray,
         list[tuple[int, float]]: Per scene, its image count and mAP in
         percent over its classes with a positive (NaN without images).
     """
-    from mmmlc.evaluation.functional import mean_average_precision
     scenes = np.asarray(scenes)
     out = []
     for scene in range(num_scenes):
@@ -138,7 +126,6 @@ def _predictions(path: str,
 
 def _scene_infos(dataset_cfg: dict) -> Tuple[list, dict]:
     """Data infos and metainfo of a dataset config, built without pipeline."""
-    from mmmlc.registry import DATASETS
     dataset = DATASETS.build(dict(dataset_cfg, pipeline=[]))
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
     if any('scene' not in info for info in infos):
@@ -149,25 +136,9 @@ def _scene_infos(dataset_cfg: dict) -> Tuple[list, dict]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> float:
-    """Compute and print the scene-prior mAP.
-
-    Args:
-        argv (Sequence[str], optional): Arguments; ``sys.argv[1:]`` when
-            None.
-
-    Returns:
-        float: The mAP in percent.
-    """
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-
-    import mmmlc  # noqa: F401  (compatibility set-up, registries)
-    from mmmlc.evaluation import MLCMetric
+    """Print the scene-prior mAP; return it in percent."""
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmmlc'))
+    cfg = load_config(args.config, args.cfg_options)
     train, meta = _scene_infos(cfg.train_dataloader.dataset)
     evaluated, _ = _scene_infos(cfg[f'{args.split}_dataloader'].dataset)
     num_classes = len(meta['classes'])

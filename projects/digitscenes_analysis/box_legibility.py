@@ -10,13 +10,14 @@ eval split's crops, overall and per class.
 
 High accuracy says the objects are legible at that scale, so a multi-label
 model that stays near the scene prior within a scene (see
-``scene_prior_map.py --pred``) fails to *learn* recognition from image-level
-labels, not to *see* the objects. The classifier is a probe of the data,
-not a method: it uses the boxes, which the models never get.
+``scene_prior_map.py --pred`` in this folder) fails to *learn*
+recognition from image-level labels, not to *see* the objects. The
+classifier is a probe of the data, not a method: it uses the boxes, which
+the models never get.
 
 Example::
 
-    python tools/analysis_tools/box_legibility.py \\
+    python projects/digitscenes_analysis/box_legibility.py \\
         configs/salgl/salgl_resnet18_1xb32-onecycle-8e_digitscenes-64px.py
 """
 import argparse
@@ -26,29 +27,19 @@ from typing import List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 import torch
-from mmengine.config import DictAction
 from torch import nn
 from torch.nn import functional as F
 
+import mmmlc  # noqa: F401  (compatibility set-up, registries)
+from mmmlc.registry import DATASETS
+from mmmlc.utils.config_loading import add_config_arguments, load_config
+
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    """Parse the command line.
-
-    Args:
-        argv (Sequence[str], optional): Arguments; ``sys.argv[1:]`` when
-            None.
-
-    Returns:
-        argparse.Namespace: The parsed options.
-    """
+    """Parse ``argv`` (``sys.argv[1:]`` when None)."""
     parser = argparse.ArgumentParser(
         description='Accuracy of a small CNN naming boxes from their crops.')
-    parser.add_argument('config', help='a config whose datasets have boxes')
-    parser.add_argument(
-        '--split',
-        choices=['val', 'test'],
-        default='test',
-        help='which dataloader of the config to score')
+    add_config_arguments(parser, 'a config whose datasets have boxes')
     parser.add_argument(
         '--read-size',
         type=int,
@@ -64,11 +55,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help="crop side as a multiple of the box's longer side")
     parser.add_argument('--epochs', type=int, default=15)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='config overrides key=value')
     return parser.parse_args(argv)
 
 
@@ -209,25 +195,9 @@ def train_and_score(train: Tuple[np.ndarray, np.ndarray],
 
 
 def main(argv: Optional[Sequence[str]] = None) -> float:
-    """Crop, train, score and print.
-
-    Args:
-        argv (Sequence[str], optional): Arguments; ``sys.argv[1:]`` when
-            None.
-
-    Returns:
-        float: Accuracy on the eval split's crops, in percent.
-    """
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-
-    import mmmlc  # noqa: F401  (compatibility set-up, registries)
-    from mmmlc.registry import DATASETS
+    """Crop, train, score and print; return the eval accuracy in percent."""
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmmlc'))
+    cfg = load_config(args.config, args.cfg_options)
     splits = {}
     for name in ('train', args.split):
         dataset = DATASETS.build(

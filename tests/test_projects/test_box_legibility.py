@@ -1,5 +1,5 @@
-"""tools/analysis_tools/box_legibility.py: crops, the CNN probe, errors."""
-import importlib.util
+"""projects/digitscenes_analysis/box_legibility.py: crops, the CNN probe,
+errors."""
 import os.path as osp
 
 import cv2
@@ -8,13 +8,11 @@ import pytest
 
 import mmmlc  # noqa: F401
 from mmmlc.datasets import build_digit_scenes
+from mmmlc.testing import load_script
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-SPEC = importlib.util.spec_from_file_location(
-    'box_legibility_tool',
-    osp.join(REPO, 'tools', 'analysis_tools', 'box_legibility.py'))
-tool = importlib.util.module_from_spec(SPEC)
-SPEC.loader.exec_module(tool)
+tool = load_script(
+    osp.join(REPO, 'projects', 'digitscenes_analysis', 'box_legibility.py'))
 
 
 def test_crop_is_the_boxes_square_at_the_read_scale():
