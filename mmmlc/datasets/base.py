@@ -203,9 +203,33 @@ def class_index(name: str, class_to_idx: Mapping[str, int],
     return class_to_idx[name]
 
 
+def float32_keeping_floor(values: np.ndarray) -> np.ndarray:
+    """Cast to float32 without changing the floor of any value.
+
+    The object-aware-cropping reference floors ``v * W`` in float64
+    (``docs/reference/object_aware_cropping.md``, box to pixels). A plain
+    float32 cast rounds e.g. ``0.14125 * 800 = 112.99999999999999`` up to
+    ``113.0``, so a later floor gives 113 instead of the reference's 112.
+    Where the cast crossed an integer, step to the next float32 below it;
+    every other value is the plain cast (sub-pixel precision is kept).
+
+    Args:
+        values (np.ndarray): Values to cast (e.g. float64 pixel boxes).
+
+    Returns:
+        np.ndarray: float32 values with ``floor(out) == floor(values)``.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    cast = values.astype(np.float32)
+    crossed = np.floor(cast) > np.floor(values)
+    return np.where(crossed, np.nextafter(cast, np.float32(-np.inf)), cast)
+
+
 def boxes_to_array(boxes: Sequence[Sequence[float]], image: str,
                    source: str) -> np.ndarray:
     """Stack ``x1, y1, x2, y2`` boxes into float32 ``(N, 4)`` and check them.
+
+    The cast keeps each coordinate's floor (:func:`float32_keeping_floor`).
 
     Args:
         boxes (Sequence[Sequence[float]]): Boxes in pixels.
@@ -218,7 +242,8 @@ def boxes_to_array(boxes: Sequence[Sequence[float]], image: str,
     Raises:
         ValueError: If a box is not finite or has ``x2 < x1`` or ``y2 < y1``.
     """
-    array = np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
+    array = float32_keeping_floor(np.asarray(boxes,
+                                             np.float64).reshape(-1, 4))
     bad = ~np.isfinite(array).all(axis=1)
     bad |= (array[:, 2] < array[:, 0]) | (array[:, 3] < array[:, 1])
     if bad.any():

@@ -120,7 +120,8 @@ class OpenImagesOHMSDataset(MultiLabelFileDataset):
     ``LoadImageFromFile(color_type='color_ignore_orientation')`` to match.
     Boxes are ``x1 = XMin * W, y1 = YMin * H, x2 = XMax * W, y2 = YMax * H``
     as float32 pixels, not floored: the crop transforms apply the
-    reference's flooring. ``img_id`` is the ImageID; ``width``/``height`` are
+    reference's flooring (the float32 cast keeps each float64 value's floor,
+    see :func:`~mmmlc.datasets.base.float32_keeping_floor`). ``img_id`` is the ImageID; ``width``/``height`` are
     recorded when boxes are loaded.
 
     Args:

@@ -200,6 +200,9 @@ class GAELLENeck(BaseModule):
     4. local: :math:`z^l = h(\text{slot}) / \|\cdot\|`, ``(2 b M, D_l)``,
        rows ordered view, image, slot; the BN of h sees all rows at once.
 
+    Steps 2-3 run before step 1, as in the reference, so g's BN running
+    statistics get the P per-position updates before the global one.
+
     g and h are Linear-BN-ReLU-Linear (``projection_head`` and
     ``local_projection_head``, the reference's names); the attention has
     no parameters of its own. M is tied to D (``out_channels``), the
@@ -322,18 +325,23 @@ class GAELLENeck(BaseModule):
             tuple[Tensor, Tensor | None]: z ``(V b, D)`` and z^l
             ``(2 b M, D_l)`` (None without the local branch), unit rows.
         """
+        slots = None
+        if self.with_local:
+            local_views = feats[0].shape[0] // batch_size
+            if local_views != 2 or feats[0].shape[0] % batch_size:
+                raise ValueError(
+                    f'GAELLENeck: the first resolution group must hold the '
+                    f'two local views (2 x {batch_size} rows), got '
+                    f'{feats[0].shape[0]} rows.')
+            # Attention before the global embedding, as the reference
+            # calls them: g's BN running statistics then get the P
+            # per-position updates first (outputs do not depend on it).
+            slots, _ = self.attention_pool(feats[0])  # (2 b, M, C)
         pooled = torch.cat([f.mean(dim=(2, 3)) for f in feats])  # (V b, C)
         z = self._project(self.projection_head, pooled[:, None])[:, 0]
         z = F.normalize(z, dim=1)  # (V b, D)
-        if not self.with_local:
+        if slots is None:
             return z, None
-        local_views = feats[0].shape[0] // batch_size
-        if local_views != 2 or feats[0].shape[0] % batch_size:
-            raise ValueError(
-                f'GAELLENeck: the first resolution group must hold the two '
-                f'local views (2 x {batch_size} rows), got '
-                f'{feats[0].shape[0]} rows.')
-        slots, _ = self.attention_pool(feats[0])  # (2 b, M, C)
         local = slots.reshape(-1, 1, slots.shape[-1])  # (2 b M, 1, C)
         z_local = self._project(self.local_projection_head, local)[:, 0]
         return z, F.normalize(z_local, dim=1)  # (V b, D), (2 b M, D_l)

@@ -56,8 +56,10 @@ class SceneLabelGraphNeck(BaseModule):
       ``M[k, i, i]`` = (weighted) count of label i in scene k, never
       reset. EMA it with the model (``update_buffers=True``).
     - ``label_embedding`` (C, E) float32 [``embeddings``]: a persistent
-      buffer loaded from ``embedding_file``, or a trainable N(0, 1)
-      parameter with ``random_embedding=True``.
+      buffer loaded from ``embedding_file`` (or, with
+      ``embedding_from_checkpoint=True``, from the checkpoint loaded into
+      the model), or a trainable N(0, 1) parameter with
+      ``random_embedding=True``.
     - ``context_encoder.*`` [``tb.layers.0.*``]: see
       :class:`ContextEncoderLayer`.
     - ``scene_classifier.weight`` (K, D) [``scene_linear.weight``].
@@ -94,11 +96,18 @@ class SceneLabelGraphNeck(BaseModule):
         embedding_file (str, optional): ``.npy`` file of shape (C, E) with
             the label embeddings (BERT: E = 768; how they are made:
             docs/reference/salgl.md, "Label embeddings"), cast to float32.
-            Required unless ``random_embedding``.
+            Required unless ``random_embedding`` or
+            ``embedding_from_checkpoint``.
         embedding_dim (int): E. Defaults to 768 (BERT-base).
         random_embedding (bool): Use a trainable N(0, 1) (C, E) parameter
             instead of a file (the reference's ``embed_type=random``; also
             for tests). Defaults to False.
+        embedding_from_checkpoint (bool): Read no file: make a (C, E)
+            placeholder buffer that a checkpoint holding
+            ``neck.label_embedding`` (a trained or converted SALGL model,
+            loaded by ``tools/test.py``, ``load_from`` or ``resume``) fills;
+            a forward before such a load raises. ``embedding_file`` is
+            then ignored. Defaults to False.
         attention_dim (int): Joint size A of the semantic attention.
             Defaults to 1024.
         num_heads (int): Heads of the context encoder. Defaults to 8.
@@ -129,6 +138,7 @@ class SceneLabelGraphNeck(BaseModule):
                  embedding_file: Optional[str] = None,
                  embedding_dim: int = 768,
                  random_embedding: bool = False,
+                 embedding_from_checkpoint: bool = False,
                  attention_dim: int = 1024,
                  num_heads: int = 8,
                  ffn_dim: int = 2048,
@@ -153,7 +163,16 @@ class SceneLabelGraphNeck(BaseModule):
         self.context_encoder = ContextEncoderLayer(in_channels, num_heads,
                                                    ffn_dim, dropout)
         self.scene_classifier = nn.Linear(in_channels, num_scenes, bias=False)
-        if random_embedding:
+        # True until a state dict brings `label_embedding` (host flag).
+        self._embedding_pending = embedding_from_checkpoint
+        if random_embedding and embedding_from_checkpoint:
+            raise ValueError(
+                'SceneLabelGraphNeck: give either random_embedding=True or '
+                'embedding_from_checkpoint=True, not both')
+        if embedding_from_checkpoint:
+            self.register_buffer('label_embedding',
+                                 torch.zeros(num_classes, embedding_dim))
+        elif random_embedding:
             if embedding_file is not None:
                 raise ValueError(
                     'SceneLabelGraphNeck: give either embedding_file or '
@@ -182,12 +201,17 @@ class SceneLabelGraphNeck(BaseModule):
             raise ValueError(
                 'SceneLabelGraphNeck needs label embeddings: set '
                 'embedding_file to a (num_classes, embedding_dim) .npy file '
-                '(tools/dataset_converters/label_embeddings.py writes one) '
-                'or random_embedding=True')
+                '(tools/dataset_converters/label_embeddings.py writes one), '
+                'embedding_from_checkpoint=True to take them from the '
+                'checkpoint you load (neck.label_embedding), or '
+                'random_embedding=True')
         if not osp.isfile(path):
             raise FileNotFoundError(
                 f'label embedding file {path} not found; expected a .npy '
-                f'array of shape ({num_classes}, {embedding_dim})')
+                f'array of shape ({num_classes}, {embedding_dim}). If the '
+                'checkpoint you load holds neck.label_embedding (a trained '
+                'or converted SALGL model), set '
+                'model.neck.embedding_from_checkpoint=True instead')
         try:
             array = np.load(path, allow_pickle=False)
         except (OSError, ValueError) as err:
@@ -244,6 +268,8 @@ class SceneLabelGraphNeck(BaseModule):
                 f'cannot load {prefix}{key} of shape {shape} into '
                 'SceneLabelGraphNeck: ' + '; '.join(dict.fromkeys(details)))
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+        if prefix + 'label_embedding' in state_dict:
+            self._embedding_pending = False
 
     def _tokens(self, inputs: Union[Tensor, Sequence[Tensor]]
                 ) -> Tuple[Tensor, Optional[Tensor]]:
@@ -325,6 +351,14 @@ class SceneLabelGraphNeck(BaseModule):
             (B, K) float32, ``attention`` (B, C, N) float32, ``adjacency``
             (B, C, C) float32 and ``class_features`` (B, C, D).
         """
+        if self._embedding_pending:
+            raise RuntimeError(
+                'SceneLabelGraphNeck has embedding_from_checkpoint=True but '
+                'no checkpoint loaded so far held neck.label_embedding: load '
+                'a trained or converted SALGL checkpoint (tools/test.py '
+                'CONFIG CHECKPOINT, load_from, resume), or set '
+                'model.neck.embedding_file to a (num_classes, embedding_dim) '
+                '.npy file and embedding_from_checkpoint=False')
         tokens, pos = self._tokens(inputs)  # (B, N, D)
         tokens = self.context_encoder(tokens, pos)  # (B, N, D)
         scene_logits = self.scene_classifier(tokens.mean(dim=1))  # (B, K)

@@ -24,7 +24,8 @@ class MoCoV2(MoCo):
        ``x_1`` is the first packed view, ``f_q`` the backbone and ``g`` the
        MLP neck.
     2. Momentum update of the key encoder, before the keys are computed,
-       on every parameter (buffers, e.g. BN statistics, are copied):
+       on every parameter; its buffers (BN running statistics) are its
+       own, updated by its own forward passes, as in the reference:
        :math:`\theta_k \leftarrow m\,\theta_k + (1 - m)\,\theta_q`.
     3. Keys :math:`k = \mathrm{normalize}(g_k(f_k(x_2)))`, ``(N, C)``, no
        gradient, with shuffle-BN under DDP (below).
@@ -46,8 +47,8 @@ class MoCoV2(MoCo):
     ``queue``, ``queue_ptr``), so checkpoints load either way. What differs
     is how the step runs: it reads nothing back from the device.
 
-    * Momentum update: one ``torch._foreach_lerp_`` over all parameters and
-      one ``torch._foreach_copy_`` over all buffers, instead of mmengine's
+    * Momentum update: one ``torch._foreach_lerp_`` over all parameters
+      (buffers copied only with ``copy_key_buffers``), instead of mmengine's
       per-tensor Python loop, whose ``if self.steps == 0`` also reads a
       device tensor every step. The first update copies
       :math:`\theta_q` (as mmengine's does); a host flag "``encoder_k.steps``
@@ -87,6 +88,12 @@ class MoCoV2(MoCo):
             (paper: m = 0.999).
         shuffle_bn (bool): Shuffle the key batch across ranks under DDP.
             Defaults to True.
+        copy_key_buffers (bool): Copy the query encoder's buffers (BN
+            running statistics) into the key encoder at every update, as
+            mmpretrain's ``MoCo`` (mmengine EMA, ``update_buffers=False``)
+            and mmmlc before issue 19 do. False (the reference; see
+            ``docs/reference/object_aware_cropping.md``): the key encoder
+            keeps its own running statistics. Defaults to False.
         data_preprocessor (dict, optional): Preprocessor config; None uses
             ``SelfSupDataPreprocessor``. Defaults to None.
         init_cfg (dict | list[dict], optional): Initialisation config.
@@ -101,6 +108,7 @@ class MoCoV2(MoCo):
                  feat_dim: int = 128,
                  momentum: float = 0.001,
                  shuffle_bn: bool = True,
+                 copy_key_buffers: bool = False,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
         if not 0.0 < momentum < 0.5:
@@ -128,6 +136,7 @@ class MoCoV2(MoCo):
                     f'{type(self.head).__name__}.')
         self.momentum = momentum
         self.shuffle_bn = shuffle_bn
+        self.copy_key_buffers = copy_key_buffers
         # Host mirror of `encoder_k.steps > 0`: reading the buffer itself
         # every step would be a device-to-host sync.
         self._momentum_started = False
@@ -180,19 +189,20 @@ class MoCoV2(MoCo):
     @torch.no_grad()
     def momentum_update(self) -> None:
         r"""Update the key encoder: :math:`\theta_k \leftarrow m\theta_k +
-        (1-m)\theta_q` on parameters, copy on buffers.
+        (1-m)\theta_q` on parameters; buffers are copied only with
+        ``copy_key_buffers``.
 
         The first update (``encoder_k.steps == 0``) copies
         :math:`\theta_q`, as mmengine's ``ExponentialMovingAverage`` does, so
         that a query encoder initialised or loaded after building is
-        mirrored exactly.
+        mirrored exactly (its buffers too only with ``copy_key_buffers``).
         """
         key_params, query_params, key_buffers, query_buffers = self._pairs()
         if not self._momentum_started:
             torch._foreach_copy_(key_params, query_params)
         else:
             torch._foreach_lerp_(key_params, query_params, self.momentum)
-        if key_buffers:
+        if self.copy_key_buffers and key_buffers:
             torch._foreach_copy_(key_buffers, query_buffers)
         self.encoder_k.steps.add_(1)
         self._momentum_started = True

@@ -96,7 +96,8 @@ def test_same_loss_and_updates_as_mmpretrain(monkeypatch):
                         lambda x: (x, None))
     monkeypatch.setattr(mmpretrain_moco, 'batch_unshuffle_ddp',
                         lambda x, idx: x)
-    ours, theirs = _build('MoCoV2'), _build('MoCo')
+    # mmpretrain copies the query's buffers into the key encoder.
+    ours, theirs = _build('MoCoV2', copy_key_buffers=True), _build('MoCo')
     optim_ours, optim_theirs = _optim(ours), _optim(theirs)
     initial_queue = ours.queue.clone()
     # 3 steps: the first copies the query encoder, the next two lerp; the
@@ -115,7 +116,7 @@ def test_same_loss_and_updates_as_mmpretrain(monkeypatch):
 
 
 def test_momentum_update_rule():
-    model = _build(momentum=0.2)
+    model = _build(momentum=0.2, copy_key_buffers=True)
     key_w = model.encoder_k.module[0].conv1.weight
     query_w = model.backbone.conv1.weight
     with torch.no_grad():
@@ -127,7 +128,7 @@ def test_momentum_update_rule():
         query_w.add_(1.0)
     model.momentum_update()  # theta_k <- 0.8 theta_k + 0.2 theta_q
     assert torch.allclose(key_w, before + 0.2, atol=1e-6)
-    # BN buffers are copied, not averaged.
+    # With copy_key_buffers, BN buffers are copied, not averaged.
     key_bn = model.encoder_k.module[0].bn1
     with torch.no_grad():
         model.backbone.bn1.running_mean.fill_(3.0)
