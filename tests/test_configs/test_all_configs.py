@@ -1,0 +1,229 @@
+"""Every file under ``configs/``: one parametrised test.
+
+A fragment (a ``_base_`` file without a model, a train loader, an
+optimizer and a loop) must load. A full config must load, build its model
+(pretrained weights and label-embedding files replaced: nothing is
+downloaded or read from ``data/``), name registered datasets and metrics,
+and build every transform of its pipelines. A DigitScenes config then
+trains one iteration through mmengine's Runner, with its own hooks,
+optimizer, scheduler and a validation pass, on a tiny DigitScenes build:
+the loss is finite and trainable weights move. A config that loads a
+pretrained backbone (a linear probe) loads a checkpoint written here from
+a freshly built backbone.
+
+The method test files (``test_<method>_configs.py``) check each recipe's
+numbers; this one checks that every config, present and future, runs.
+"""
+import copy
+import glob
+import math
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+
+import mmmlc  # noqa: F401  (compatibility set-up, registries)
+from mmmlc.datasets import build_digit_scenes
+from mmmlc.datasets.transforms import save_proposals
+from mmmlc.registry import DATASETS, METRICS, MODELS, TRANSFORMS
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIG_DIR = osp.join(REPO, 'configs')
+CONFIGS = sorted(glob.glob(osp.join(CONFIG_DIR, '**', '*.py'),
+                           recursive=True))
+FULL_KEYS = ('model', 'train_dataloader', 'optim_wrapper', 'train_cfg')
+# One iteration: 4 train images in batches of 4 (a multiple of every
+# config's queue length), 4 val images.
+BATCH = 4
+SIZES = dict(num_train=4, num_val=4, num_test=4)
+
+
+def _name(path):
+    return osp.relpath(path, CONFIG_DIR)
+
+
+def _is_full(cfg):
+    return all(key in cfg for key in FULL_KEYS)
+
+
+def _innermost_dataset(dataset):
+    """The dataset dict that holds the pipeline (below any wrappers)."""
+    while 'pipeline' not in dataset and 'dataset' in dataset:
+        dataset = dataset['dataset']
+    return dataset
+
+
+def _loaders(cfg):
+    return [cfg[f'{split}_dataloader'] for split in ('train', 'val', 'test')
+            if cfg.get(f'{split}_dataloader')]
+
+
+def _is_digit_scenes(cfg):
+    return _innermost_dataset(
+        cfg.train_dataloader.dataset)['type'] == 'DigitScenesDataset'
+
+
+def _walk(node):
+    """Every dict inside a nested config (itself included)."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            yield from _walk(value)
+
+
+def _pretrained_modules(model_cfg):
+    """Config dicts of the modules whose init_cfg loads a checkpoint."""
+    found = []
+    for node in _walk(model_cfg):
+        init = node.get('init_cfg')
+        if isinstance(init, dict) and init.get('type') in (
+                'Pretrained', 'PretrainedInit'):
+            found.append(node)
+    return found
+
+
+def _replace_files(model_cfg, tmp_path):
+    """Point label-embedding files at random ones of the right shape."""
+    for node in _walk(model_cfg):
+        if node.get('embedding_file'):
+            path = tmp_path / f'embedding_{node["num_classes"]}.npy'
+            np.save(path, np.random.default_rng(0).normal(
+                size=(node['num_classes'], node['embedding_dim'])).astype(
+                    np.float32))
+            node['embedding_file'] = str(path)
+
+
+def _write_pretrained(model_cfg, tmp_path):
+    """Give each Pretrained init_cfg a checkpoint of a fresh module."""
+    for i, node in enumerate(_pretrained_modules(model_cfg)):
+        init = node['init_cfg']
+        module = MODELS.build(dict(node, init_cfg=None))
+        prefix = init.get('prefix') or ''
+        state = {prefix + k: v for k, v in module.state_dict().items()}
+        path = tmp_path / f'pretrained_{i}.pth'
+        torch.save(dict(state_dict=state), path)
+        init['checkpoint'] = str(path)
+
+
+def _check_pipelines(cfg, tmp_path):
+    """Registered dataset and metric types; every transform builds."""
+    for loader in _loaders(cfg):
+        dataset = loader['dataset']
+        while True:
+            assert DATASETS.get(dataset['type']) is not None, dataset['type']
+            if 'pipeline' in dataset or 'dataset' not in dataset:
+                break
+            dataset = dataset['dataset']
+        for transform in copy.deepcopy(dataset.get('pipeline', [])):
+            if transform['type'] == 'LoadProposals':
+                # Its file is made offline from the data; an empty one of
+                # the same format stands in.
+                path = str(tmp_path / 'proposals.json')
+                save_proposals(path, {}, generator='test')
+                transform['proposal_file'] = path
+            TRANSFORMS.build(transform)
+    for key in ('val_evaluator', 'test_evaluator'):
+        if cfg.get(key) and cfg.get(key.replace('evaluator', 'dataloader')):
+            evaluators = cfg[key]
+            if isinstance(evaluators, dict):
+                evaluators = [evaluators]
+            for metric in evaluators:
+                assert METRICS.get(metric['type']) is not None, metric
+
+
+class _Recorder(Hook):
+    """Trainable weights before the first step, log variables after it."""
+
+    def before_train(self, runner):
+        self.before = {
+            name: param.detach().clone()
+            for name, param in runner.model.named_parameters()
+            if param.requires_grad
+        }
+        self.outputs = []
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        self.outputs.append(
+            {k: float(v.detach()) for k, v in outputs.items()})
+
+
+def _train_one_step(cfg, work_dir, data_root):
+    cfg.work_dir = str(work_dir)
+    cfg.log_level = 'WARNING'
+    cfg.randomness = dict(seed=0)
+    for loader in _loaders(cfg):
+        loader.update(
+            batch_size=BATCH, num_workers=0, persistent_workers=False)
+        _innermost_dataset(loader['dataset']).update(
+            data_root=data_root, **SIZES)
+    if 'max_iters' in cfg.train_cfg:
+        cfg.train_cfg.update(max_iters=1, val_interval=1)
+    else:
+        cfg.train_cfg.update(max_epochs=1, val_interval=1)
+    # Saving is tested end to end (tests/test_tools); here it costs time.
+    cfg.default_hooks.checkpoint = None
+    work_dir.mkdir()
+    _write_pretrained(cfg.model, work_dir)
+    runner = Runner.from_cfg(cfg)
+    recorder = _Recorder()
+    runner.register_hook(recorder, priority='LOWEST')
+    runner.train()
+
+    assert len(recorder.outputs) == 1
+    outputs = recorder.outputs[0]
+    assert 'loss' in outputs, outputs
+    assert all(math.isfinite(v) for v in outputs.values()), outputs
+    after = dict(runner.model.named_parameters())
+    moved = [k for k, v in recorder.before.items()
+             if not torch.equal(after[k].detach(), v)]
+    assert moved, 'no trainable weight changed in one step'
+    assert all(torch.isfinite(p).all() for p in after.values())
+    if cfg.get('val_dataloader'):
+        assert any(k.startswith('val/')
+                   for k in runner.message_hub.log_scalars)
+
+
+@pytest.fixture(scope='module')
+def digit_root(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp('all_configs') / 'digit_scenes')
+    build_digit_scenes(root, seed=0, **SIZES)
+    return root
+
+
+def test_configs_found():
+    full = [cfg for cfg in map(Config.fromfile, CONFIGS) if _is_full(cfg)]
+    digits = [cfg for cfg in full if _is_digit_scenes(cfg)]
+    assert len(CONFIGS) > len(full) >= 10
+    assert len(digits) >= 5
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=_name)
+def test_config(path, tmp_path, request):
+    cfg = Config.fromfile(path)
+    if not _is_full(cfg):
+        assert osp.sep + '_base_' + osp.sep in path, (
+            f'{_name(path)} is not a full config ({", ".join(FULL_KEYS)}) '
+            'but lies outside configs/_base_/')
+        return
+    assert cfg.default_scope == 'mmmlc'
+    init_default_scope(cfg.default_scope)
+    _replace_files(cfg.model, tmp_path)
+    _check_pipelines(cfg, tmp_path)
+    if not _is_digit_scenes(cfg):
+        model_cfg = copy.deepcopy(cfg.model)
+        for node in _pretrained_modules(model_cfg):
+            node['init_cfg'] = None
+        model = MODELS.build(model_cfg)
+        assert sum(p.numel() for p in model.parameters()) > 0
+        return
+    _train_one_step(cfg, tmp_path / 'work',
+                    request.getfixturevalue('digit_root'))
