@@ -11,13 +11,19 @@ the loss is finite and trainable weights move. A config that loads a
 pretrained backbone (a linear probe) loads a checkpoint written here from
 a freshly built backbone.
 
+Every config outside ``_base_`` follows mmpretrain's name grammar, its
+train batch is the name's, and it composes ``configs/_base_/`` files (or a
+variant of its own method and dataset), never another dataset's leaf.
+
 The method test files (``test_<method>_configs.py``) check each recipe's
 numbers; this one checks that every config, present and future, runs.
 """
+import ast
 import copy
 import glob
 import math
 import os.path as osp
+import re
 
 import numpy as np
 import pytest
@@ -36,15 +42,37 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG_DIR = osp.join(REPO, 'configs')
 CONFIGS = sorted(glob.glob(osp.join(CONFIG_DIR, '**', '*.py'),
                            recursive=True))
+LEAVES = [p for p in CONFIGS
+          if not p.startswith(osp.join(CONFIG_DIR, '_base_') + osp.sep)]
 FULL_KEYS = ('model', 'train_dataloader', 'optim_wrapper', 'train_cfg')
 # One iteration: 4 train images in batches of 4 (a multiple of every
 # config's queue length), 4 val images.
 BATCH = 4
 SIZES = dict(num_train=4, num_val=4, num_test=4)
+# mmpretrain's grammar: {algorithm}_{backbone}_{N}xb{B}[-{extras}]-
+# {schedule}_{dataset}-{res}px.py, the schedule ending in the epochs.
+NAME = re.compile(
+    r'(?P<algorithm>[a-z0-9][a-z0-9.-]*)_(?P<backbone>[a-z0-9-]+)_'
+    r'(?P<gpus>\d+)xb(?P<batch>\d+)(?:-[a-z0-9.]+)*-\d+e_'
+    r'(?P<dataset>[a-z0-9]+)(?:-\d+px)+\.py')
 
 
 def _name(path):
     return osp.relpath(path, CONFIG_DIR)
+
+
+def _bases(path):
+    """The files a config's ``_base_`` names, as absolute paths."""
+    with open(path, encoding='utf-8') as f:
+        tree = ast.parse(f.read())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+                getattr(t, 'id', None) == '_base_' for t in node.targets):
+            bases = ast.literal_eval(node.value)
+            bases = [bases] if isinstance(bases, str) else bases
+            return [osp.normpath(osp.join(osp.dirname(path), b))
+                    for b in bases]
+    return []
 
 
 def _is_full(cfg):
@@ -227,3 +255,29 @@ def test_config(path, tmp_path, request):
         return
     _train_one_step(cfg, tmp_path / 'work',
                     request.getfixturevalue('digit_root'))
+
+
+@pytest.mark.parametrize('path', LEAVES, ids=_name)
+def test_config_name_and_bases(path):
+    """The name grammar; a base outside configs/_base_/ is a sibling of the
+    same method folder and dataset (a variant of one recipe)."""
+    cfg = Config.fromfile(path)
+    match = NAME.fullmatch(osp.basename(path))
+    assert match, f'{_name(path)} does not follow the name grammar'
+    algorithm = match['algorithm']
+    if 'linear' in algorithm or 'lincls' in algorithm:
+        assert algorithm.startswith('linear-probe'), (
+            f'{_name(path)}: a linear probe is named linear-probe')
+    assert cfg.train_dataloader.batch_size == int(match['batch']), (
+        f'{_name(path)}: train batch {cfg.train_dataloader.batch_size}, '
+        f'the name says {match["batch"]}')
+    base_dir = osp.join(CONFIG_DIR, '_base_') + osp.sep
+    for base in _bases(path):
+        if base.startswith(base_dir):
+            continue
+        sibling = NAME.fullmatch(osp.basename(base))
+        assert (osp.dirname(base) == osp.dirname(path) and sibling
+                and sibling['dataset'] == match['dataset']), (
+            f'{_name(path)} inherits {_name(base)}: a config composes '
+            'configs/_base_/ files, or a variant of its own method and '
+            'dataset')
