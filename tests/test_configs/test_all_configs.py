@@ -21,6 +21,7 @@ numbers; this one checks that every config, present and future, runs.
 import ast
 import copy
 import glob
+import inspect
 import math
 import os.path as osp
 import re
@@ -79,21 +80,23 @@ def _is_full(cfg):
     return all(key in cfg for key in FULL_KEYS)
 
 
-def _innermost_dataset(dataset):
-    """The dataset dict that holds the pipeline (below any wrappers)."""
-    while 'pipeline' not in dataset and 'dataset' in dataset:
-        dataset = dataset['dataset']
-    return dataset
-
-
 def _loaders(cfg):
     return [cfg[f'{split}_dataloader'] for split in ('train', 'val', 'test')
             if cfg.get(f'{split}_dataloader')]
 
 
+def _digit_scenes(dataset):
+    """The DigitScenesDataset dict in a dataset config (below any
+    wrappers), or None."""
+    while dataset is not None:
+        if dataset.get('type') == 'DigitScenesDataset':
+            return dataset
+        dataset = dataset.get('dataset')
+    return None
+
+
 def _is_digit_scenes(cfg):
-    return _innermost_dataset(
-        cfg.train_dataloader.dataset)['type'] == 'DigitScenesDataset'
+    return _digit_scenes(cfg.train_dataloader.dataset) is not None
 
 
 def _walk(node):
@@ -123,9 +126,10 @@ def _replace_files(model_cfg, tmp_path):
     for node in _walk(model_cfg):
         if node.get('embedding_file'):
             path = tmp_path / f'embedding_{node["num_classes"]}.npy'
+            dim = node.get('embedding_dim') or inspect.signature(
+                MODELS.get(node['type'])).parameters['embedding_dim'].default
             np.save(path, np.random.default_rng(0).normal(
-                size=(node['num_classes'], node['embedding_dim'])).astype(
-                    np.float32))
+                size=(node['num_classes'], dim)).astype(np.float32))
             node['embedding_file'] = str(path)
 
 
@@ -191,7 +195,7 @@ def _train_one_step(cfg, work_dir, data_root):
     for loader in _loaders(cfg):
         loader.update(
             batch_size=BATCH, num_workers=0, persistent_workers=False)
-        _innermost_dataset(loader['dataset']).update(
+        _digit_scenes(loader['dataset']).update(
             data_root=data_root, **SIZES)
     if 'max_iters' in cfg.train_cfg:
         cfg.train_cfg.update(max_iters=1, val_interval=1)
