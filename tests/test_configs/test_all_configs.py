@@ -188,6 +188,25 @@ class _Recorder(Hook):
             {k: float(v.detach()) for k, v in outputs.items()})
 
 
+def _format_once(monkeypatch):
+    """Let the Runner format each config (yapf) once, not four times.
+
+    mmengine formats the config for its log, its dump, the message hub
+    and the visualizer, up to 2 s a time for the largest configs on a
+    loaded CPU; the first call still checks that the config formats.
+    """
+    pretty_text = Config.pretty_text.fget
+    formatted = {}
+
+    def once(cfg):
+        key = repr(cfg._cfg_dict)
+        if key not in formatted:
+            formatted[key] = pretty_text(cfg)
+        return formatted[key]
+
+    monkeypatch.setattr(Config, 'pretty_text', property(once))
+
+
 def _train_one_step(cfg, work_dir, data_root):
     cfg.work_dir = str(work_dir)
     cfg.log_level = 'WARNING'
@@ -257,6 +276,7 @@ def test_config(path, tmp_path, request):
         model = MODELS.build(model_cfg)
         assert sum(p.numel() for p in model.parameters()) > 0
         return
+    _format_once(request.getfixturevalue('monkeypatch'))
     _train_one_step(cfg, tmp_path / 'work',
                     request.getfixturevalue('digit_root'))
 
