@@ -15,6 +15,9 @@ Every config outside ``_base_`` follows mmpretrain's name grammar, its
 train batch is the name's, and it composes ``configs/_base_/`` files (or a
 variant of its own method and dataset), never another dataset's leaf.
 
+Each ``configs/<method>/metafile.yml`` is in mmpretrain's format: its
+models name existing configs and report multi-label mAP.
+
 The method test files (``test_<method>_configs.py``) check each recipe's
 numbers; this one checks that every config, present and future, runs.
 """
@@ -29,6 +32,7 @@ import re
 import numpy as np
 import pytest
 import torch
+import yaml
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.registry import init_default_scope
@@ -43,6 +47,7 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG_DIR = osp.join(REPO, 'configs')
 CONFIGS = sorted(glob.glob(osp.join(CONFIG_DIR, '**', '*.py'),
                            recursive=True))
+METAFILES = sorted(glob.glob(osp.join(CONFIG_DIR, '*', 'metafile.yml')))
 LEAVES = [p for p in CONFIGS
           if not p.startswith(osp.join(CONFIG_DIR, '_base_') + osp.sep)]
 FULL_KEYS = ('model', 'train_dataloader', 'optim_wrapper', 'train_cfg')
@@ -305,3 +310,24 @@ def test_config_name_and_bases(path):
             f'{_name(path)} inherits {_name(base)}: a config composes '
             'configs/_base_/ files, or a variant of its own method and '
             'dataset')
+
+
+@pytest.mark.parametrize('path', METAFILES, ids=_name)
+def test_metafile(path):
+    """mmpretrain's model-zoo format: Collections, and Models whose Config
+    exists and whose Results are multi-label mAPs."""
+    with open(path, encoding='utf-8') as f:
+        meta = yaml.safe_load(f)
+    collections = {c['Name'] for c in meta['Collections']}
+    names = [m['Name'] for m in meta['Models']]
+    assert len(names) == len(set(names)), 'model names repeat'
+    for model in meta['Models']:
+        where = f'{_name(path)}: {model["Name"]}'
+        assert model['In Collection'] in collections, where
+        assert osp.isfile(osp.join(REPO, model['Config'])), where
+        for downstream in model.get('Downstream') or []:
+            assert downstream in names, f'{where}: {downstream}'
+        for result in model.get('Results') or []:
+            assert result['Task'] == 'Multi-Label Classification', where
+            assert result['Dataset'], where
+            assert isinstance(result['Metrics']['mAP'], (int, float)), where
