@@ -312,22 +312,23 @@ def test_config_name_and_bases(path):
             'dataset')
 
 
-@pytest.mark.parametrize('path', METAFILES, ids=_name)
-def test_metafile(path):
+def test_metafiles():
     """mmpretrain's model-zoo format: Collections, and Models whose Config
     exists and whose Results are multi-label mAPs."""
-    with open(path, encoding='utf-8') as f:
-        meta = yaml.safe_load(f)
-    collections = {c['Name'] for c in meta['Collections']}
-    names = [m['Name'] for m in meta['Models']]
-    assert len(names) == len(set(names)), 'model names repeat'
-    for model in meta['Models']:
-        where = f'{_name(path)}: {model["Name"]}'
-        assert model['In Collection'] in collections, where
-        assert osp.isfile(osp.join(REPO, model['Config'])), where
-        for downstream in model.get('Downstream') or []:
-            assert downstream in names, f'{where}: {downstream}'
-        for result in model.get('Results') or []:
-            assert result['Task'] == 'Multi-Label Classification', where
-            assert result['Dataset'], where
-            assert isinstance(result['Metrics']['mAP'], (int, float)), where
+    for path in METAFILES:
+        with open(path, encoding='utf-8') as f:
+            meta = yaml.safe_load(f)
+        collections = {c['Name'] for c in meta['Collections']}
+        names = [m['Name'] for m in meta['Models']]
+        assert len(names) == len(set(names)), f'{_name(path)}: names repeat'
+        for model in meta['Models']:
+            where = f'{_name(path)}: {model["Name"]}'
+            assert model['In Collection'] in collections, where
+            assert osp.isfile(osp.join(REPO, model['Config'])), where
+            for downstream in model.get('Downstream') or []:
+                assert downstream in names, f'{where}: {downstream}'
+            for result in model.get('Results') or []:
+                assert result['Task'] == 'Multi-Label Classification', where
+                assert result['Dataset'], where
+                assert isinstance(result['Metrics']['mAP'],
+                                  (int, float)), where
