@@ -1,13 +1,10 @@
-# ResNet-101 + multi-label linear head, Asymmetric Loss (gamma- 4, gamma+ 0,
-# clip 0.05), VOC 2007 at 448 x 448.
-_base_ = ['./baseline-bce_resnet101_8xb16-onecycle-40e_voc07-448px.py']
+# ResNet-101 + multi-label linear head, Asymmetric Loss (Ridnik et al.,
+# ICCV'21: gamma- 4, gamma+ 0, clip 0.05), VOC 2007 at 448 x 448.
+_base_ = [
+    '../_base_/models/resnet101_multilabel_asl.py',
+    '../_base_/datasets/voc07_448.py',
+    '../_base_/schedules/adamw_onecycle_40e.py',
+    '../_base_/default_runtime.py',
+]
 model = dict(
-    head=dict(
-        loss=dict(
-            _delete_=True,
-            type='AsymmetricLoss',
-            gamma_pos=0.0,
-            gamma_neg=4.0,
-            clip=0.05,
-            use_sigmoid=True,
-            loss_weight=1.0)))
+    data_preprocessor=dict(num_classes=20), head=dict(num_classes=20))

@@ -26,6 +26,10 @@ train_pipeline = [
         transforms=[{{_base_.global_view}}, object_local_view]),
     dict(type='PackInputs'),
 ]
+# The box-aware crops need the COCO annotations: a COCODataset replaces the
+# flat image list, and `_delete_` is how mmengine replaces a dict whose keys
+# (CustomDataset's `with_label`, a string `data_prefix`) the new type does
+# not take.
 train_dataloader = dict(
     dataset=dict(
         _delete_=True,

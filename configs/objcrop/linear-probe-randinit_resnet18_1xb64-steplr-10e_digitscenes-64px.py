@@ -4,11 +4,6 @@
 #   python tools/train.py configs/objcrop/<this file>
 _base_ = ['./linear-probe_resnet18_1xb64-steplr-10e_digitscenes-64px.py']
 pretrained = None
-# mmpretrain ResNet's own init, as at the start of pretraining.
-model = dict(
-    backbone=dict(init_cfg=[
-        dict(type='Kaiming', layer=['Conv2d']),
-        dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
-    ]))
+model = dict(backbone=dict(init_cfg={{_base_.random_init_cfg}}))
 # Nothing to load, so nothing for PretrainedCheckHook to check.
 custom_hooks = []

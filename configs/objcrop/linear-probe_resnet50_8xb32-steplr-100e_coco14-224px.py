@@ -1,5 +1,5 @@
 # Linear probe on MS-COCO 2014 (82,081 train / 40,137 val images with
-# labels, 80 classes) with Object-aware cropping's protocol (spec 5), for a
+# labels, 80 classes) with Object-aware cropping's protocol, for a
 # MoCo-v2 ResNet-50 pretrained on COCO by a config of this folder:
 #   bash tools/dist_train.sh configs/objcrop/<this file> 8 --cfg-options \
 #       model.backbone.init_cfg.checkpoint=work_dirs/<pretrain>/epoch_200.pth

@@ -1,4 +1,4 @@
-# Linear probe on OpenImages OHMS (Object-aware cropping's protocol, spec 5)
+# Linear probe on OpenImages OHMS (Object-aware cropping's protocol)
 # of a MoCo-v2 ResNet-50 pretrained by a config of this folder:
 #   bash tools/dist_train.sh configs/objcrop/<this file> 8 --cfg-options \
 #       model.backbone.init_cfg.checkpoint=work_dirs/<pretrain>/epoch_200.pth

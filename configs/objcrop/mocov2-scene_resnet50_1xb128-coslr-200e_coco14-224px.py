@@ -1,21 +1,13 @@
 # MoCo-v2 Scene-Scene baseline on MS-COCO 2014 train (82,081 images with
-# annotations; labels unused), the recipe of Object-aware cropping (spec 1):
-# 200 epochs, batch 128, lr 0.015, cosine.
-#   python tools/train.py configs/objcrop/<this file>
-# Then linear-probe_resnet50_8xb32-steplr-100e_coco14-224px.py.
-_base_ = ['./mocov2-scene_resnet50_1xb128-coslr-200e_ohms-224px.py']
-data_root = 'data/coco'
-train_pipeline = [
-    # COCO boxes are in the stored frame (PIL / pycocotools, no EXIF).
-    dict(type='LoadImageFromFile', color_type='color_ignore_orientation'),
-    dict(type='MultiView', num_views=2, transforms=[{{_base_.t_scene}}]),
-    dict(type='PackInputs'),
+# annotations; labels unused), the recipe of Object-aware cropping: 200
+# epochs, batch 128, lr 0.015, cosine. Then
+# linear-probe_resnet50_8xb32-steplr-100e_coco14-224px.py.
+_base_ = [
+    '../_base_/models/mocov2_resnet50.py',
+    '../_base_/datasets/coco14_mocov2.py',
+    '../_base_/schedules/sgd_coslr_200e_mocov2.py',
+    '../_base_/default_runtime.py',
 ]
-train_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type='COCODataset',
-        data_root=data_root,
-        ann_file='annotations/instances_train2014.json',
-        data_prefix=dict(img_path='train2014'),
-        pipeline=train_pipeline))
+# No validation; keep the last checkpoints (the probe loads epoch_200.pth).
+default_hooks = dict(
+    checkpoint=dict(interval=10, max_keep_ckpts=3, save_best=None))

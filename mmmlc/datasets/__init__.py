@@ -1,5 +1,6 @@
 from . import transforms  # noqa: F401  (registers the box-aware transforms)
 from .annfile import MLGCNJsonDataset
+from .base import MultiLabelFileDataset
 from .coco import COCODataset
 from .digit_scenes import DigitScenesDataset
 from .digit_scenes_builder import build_digit_scenes
@@ -10,6 +11,6 @@ from .voc import VOCDataset
 
 __all__ = [
     'MLGCNJsonDataset', 'COCODataset', 'DigitScenesDataset',
-    'build_digit_scenes', 'NUSWIDEDataset', 'ObjectInstanceDataset',
-    'OpenImagesOHMSDataset', 'VOCDataset'
+    'build_digit_scenes', 'MultiLabelFileDataset', 'NUSWIDEDataset',
+    'ObjectInstanceDataset', 'OpenImagesOHMSDataset', 'VOCDataset'
 ]

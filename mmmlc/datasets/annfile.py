@@ -1,36 +1,13 @@
 """ML-GCN's json annotation format (``category.json`` + ``*_anno.json``)."""
-import json
 import os.path as osp
-from typing import Any, Callable, Dict, List, Optional, Sequence, Union
-
-from mmengine.logging import MMLogger
-from mmpretrain.datasets import MultiLabelDataset
+from typing import Any, Dict, List, Optional
 
 from mmmlc.registry import DATASETS
-from .base import (check_classes_match, check_files_exist, require_dir,
-                   require_file)
-
-
-def _load_json(path: str, what: str) -> Any:
-    """Load a json file, naming it on failure.
-
-    Args:
-        path (str): File to read.
-        what (str): What it should contain, for the message.
-
-    Returns:
-        Any: The decoded json.
-    """
-    require_file(path, what)
-    try:
-        with open(path, encoding='utf-8') as f:
-            return json.load(f)
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ValueError(f'Malformed json in {path} ({what}): {err}') from err
+from .base import MultiLabelFileDataset, join_root, load_json
 
 
 @DATASETS.register_module()
-class MLGCNJsonDataset(MultiLabelDataset):
+class MLGCNJsonDataset(MultiLabelFileDataset):
     """Multi-label json files in the format of `ML-GCN`_ (Chen et al. 2019).
 
     ML-GCN's COCO script writes, into its ``data/`` folder:
@@ -68,15 +45,13 @@ class MLGCNJsonDataset(MultiLabelDataset):
             ``dict(img_path='train2014')``.
         metainfo (dict, optional): If it has ``classes``, they must equal the
             classes of ``category_file``. Defaults to None.
-        filter_cfg (dict, optional): mmengine filter config. Defaults to None.
-        indices (int | Sequence[int], optional): Keep only these samples.
-            Defaults to None.
-        serialize_data (bool): Serialize the data list. Defaults to True.
-        pipeline (Sequence[dict | Callable]): Transforms. Defaults to ().
-        test_mode (bool): mmengine test mode. Defaults to False.
-        lazy_init (bool): Defer reading the files. Defaults to False.
-        max_refetch (int): mmengine refetch limit. Defaults to 1000.
+        **kwargs: :class:`MultiLabelFileDataset`'s loading arguments
+            (``pipeline``, ``test_mode``, ``lazy_init``, ``indices``, ...).
     """
+
+    FOLDERS = dict(
+        img_path=('train2014', 'the image folder (e.g. train2014/)'))
+    REPR_ATTRS = ('category_file', )
 
     def __init__(self,
                  data_root: str,
@@ -84,59 +59,29 @@ class MLGCNJsonDataset(MultiLabelDataset):
                  category_file: str = 'category.json',
                  data_prefix: Optional[Dict[str, str]] = None,
                  metainfo: Optional[dict] = None,
-                 filter_cfg: Optional[dict] = None,
-                 indices: Optional[Union[int, Sequence[int]]] = None,
-                 serialize_data: bool = True,
-                 pipeline: Sequence[Union[dict, Callable]] = (),
-                 test_mode: bool = False,
-                 lazy_init: bool = False,
-                 max_refetch: int = 1000):
-        if data_root and not osp.isabs(category_file):
-            category_file = osp.join(data_root, category_file)
-        self.category_file = category_file
-        super().__init__(
-            ann_file=ann_file,
-            metainfo=metainfo,
-            data_root=data_root,
-            data_prefix={'img_path': 'train2014', **(data_prefix or {})},
-            filter_cfg=filter_cfg,
-            indices=indices,
-            serialize_data=serialize_data,
-            pipeline=pipeline,
-            test_mode=test_mode,
-            lazy_init=lazy_init,
-            max_refetch=max_refetch)
+                 **kwargs):
+        self.category_file = join_root(data_root, category_file)
+        super().__init__(ann_file, data_root, data_prefix, metainfo, **kwargs)
 
-    def load_data_list(self) -> List[dict]:
+    def parse_annotations(self) -> List[dict]:
         """Read ``category_file`` and ``ann_file``.
 
         Returns:
             list[dict]: One data_info per entry of ``ann_file``, in order.
         """
-        require_dir(self.data_root, 'the ML-GCN data folder')
-        img_dir = self.data_prefix['img_path']
-        require_dir(img_dir, 'the image folder (e.g. train2014/)')
         classes = self._read_classes()
-        check_classes_match(self._metainfo.get('classes'), classes,
-                            self.category_file)
-        self._metainfo['classes'] = classes
-
-        entries = _load_json(
+        self._set_classes(classes, defined_by=self.category_file)
+        entries = load_json(
             self.ann_file, 'an ML-GCN annotation list '
             '([{"file_name": ..., "labels": [...]}, ...])')
         if not isinstance(entries, list):
             raise ValueError(f'{self.ann_file}: expected a json list of '
                              f'entries, got {type(entries).__name__}.')
-        data_list = [
+        img_dir = self.data_prefix['img_path']
+        return [
             self._parse_entry(i, entry, len(classes), img_dir)
             for i, entry in enumerate(entries)
         ]
-        check_files_exist([info['img_path'] for info in data_list],
-                          self.ann_file)
-        MMLogger.get_current_instance().info(
-            f'MLGCNJsonDataset: {len(data_list)} images, {len(classes)} '
-            f'classes from {self.ann_file}.')
-        return data_list
 
     def _read_classes(self) -> tuple:
         """Read ``category_file`` into class names ordered by index.
@@ -144,7 +89,7 @@ class MLGCNJsonDataset(MultiLabelDataset):
         Returns:
             tuple[str]: Class names, index ``i`` at position ``i``.
         """
-        cat2idx = _load_json(self.category_file,
+        cat2idx = load_json(self.category_file,
                              'an ML-GCN category.json ({name: index})')
         if not isinstance(cat2idx, dict) or not all(
                 isinstance(v, int) and not isinstance(v, bool)
@@ -188,15 +133,3 @@ class MLGCNJsonDataset(MultiLabelDataset):
         return dict(
             img_path=osp.join(img_dir, entry['file_name']),
             gt_label=sorted(set(labels)))
-
-    def extra_repr(self) -> List[str]:
-        """Describe the files this dataset reads.
-
-        Returns:
-            list[str]: Lines for ``repr``.
-        """
-        return [
-            f'Annotation file: \t{self.ann_file}',
-            f'Category file: \t{self.category_file}',
-            f'Prefix of images: \t{self.data_prefix["img_path"]}',
-        ]

@@ -1,31 +1,30 @@
 """MS-COCO instances annotations as a multi-label dataset."""
 import contextlib
 import io
-import json
 import os.path as osp
-from typing import Callable, Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional
 
 import numpy as np
 from mmengine.logging import MMLogger
-from mmpretrain.datasets import MultiLabelDataset
 from pycocotools.coco import COCO
 
 from mmmlc.registry import DATASETS
-from .base import (boxes_to_array, check_classes_match, check_files_exist,
-                   require_dir, require_file)
+from .base import (MultiLabelFileDataset, boxes_to_array, load_json,
+                   require_choice)
 
 CLASS_ORDERS = ('category_id', 'alphabetical')
 
 
 @DATASETS.register_module()
-class COCODataset(MultiLabelDataset):
+class COCODataset(MultiLabelFileDataset):
     """`MS-COCO <https://cocodataset.org>`_ instances json, via pycocotools.
 
     An image's ``gt_label`` is the set of categories of all its annotations,
     crowd annotations included (as ML-GCN builds its labels). Images without
     any annotation are dropped by default (and the number is logged): COCO
     2014 then has 82,081 of 82,783 train images and 40,137 of 40,504 val
-    images, the split sizes used by ML-GCN, SALGL and MulCon.
+    images, the split sizes used by ML-GCN, SALGL and MulCon. They are
+    dropped while parsing, so their image files need not exist.
 
     Class order (``metainfo['classes']`` is set from the json):
 
@@ -58,17 +57,14 @@ class COCODataset(MultiLabelDataset):
         drop_empty (bool): Drop images with no annotation. Defaults to True.
         metainfo (dict, optional): If it has ``classes``, they must equal the
             classes derived from the json (in ``class_order``); the json
-            defines the label space. Defaults to None.
-        filter_cfg (dict, optional): mmengine filter config. Defaults to None.
-        indices (int | Sequence[int], optional): Keep only these samples.
-            Defaults to None.
-        serialize_data (bool): Serialize the data list. Defaults to True.
-        pipeline (Sequence[dict | Callable]): Transforms. Defaults to ().
-        test_mode (bool): mmengine test mode. Defaults to False.
-        lazy_init (bool): Defer reading the files; ``metainfo['classes']`` is
-            then only known after ``full_init()``. Defaults to False.
-        max_refetch (int): mmengine refetch limit. Defaults to 1000.
+            defines the label space. With ``lazy_init=True`` the classes are
+            only known after ``full_init()``. Defaults to None.
+        **kwargs: :class:`MultiLabelFileDataset`'s loading arguments
+            (``pipeline``, ``test_mode``, ``lazy_init``, ``indices``, ...).
     """
+
+    FOLDERS = dict(img_path=('', 'the COCO image folder (e.g. train2014/)'))
+    REPR_ATTRS = ('class_order', 'drop_empty')
 
     def __init__(self,
                  ann_file: str,
@@ -77,43 +73,18 @@ class COCODataset(MultiLabelDataset):
                  class_order: str = 'category_id',
                  drop_empty: bool = True,
                  metainfo: Optional[dict] = None,
-                 filter_cfg: Optional[dict] = None,
-                 indices: Optional[Union[int, Sequence[int]]] = None,
-                 serialize_data: bool = True,
-                 pipeline: Sequence[Union[dict, Callable]] = (),
-                 test_mode: bool = False,
-                 lazy_init: bool = False,
-                 max_refetch: int = 1000):
-        if class_order not in CLASS_ORDERS:
-            raise ValueError(f'class_order must be one of {CLASS_ORDERS}, '
-                             f'got {class_order!r}.')
+                 **kwargs):
+        require_choice(class_order, CLASS_ORDERS, 'class_order')
         self.class_order = class_order
         self.drop_empty = drop_empty
-        super().__init__(
-            ann_file=ann_file,
-            metainfo=metainfo,
-            data_root=data_root,
-            data_prefix={'img_path': '', **(data_prefix or {})},
-            filter_cfg=filter_cfg,
-            indices=indices,
-            serialize_data=serialize_data,
-            pipeline=pipeline,
-            test_mode=test_mode,
-            lazy_init=lazy_init,
-            max_refetch=max_refetch)
+        super().__init__(ann_file, data_root, data_prefix, metainfo, **kwargs)
 
-    def load_data_list(self) -> List[dict]:
+    def parse_annotations(self) -> List[dict]:
         """Read the json, derive classes and one data_info per image.
 
         Returns:
             list[dict]: data_infos in the order of the json's ``images``.
         """
-        if self.data_root:
-            require_dir(self.data_root, 'the COCO data_root')
-        require_file(self.ann_file, 'a COCO instances_*.json')
-        img_dir = self.data_prefix['img_path']
-        require_dir(img_dir or '.', 'the COCO image folder (e.g. train2014/)')
-
         coco = self._load_coco()
         categories = sorted(coco.dataset['categories'], key=lambda c: c['id'])
         names = [cat['name'] for cat in categories]
@@ -122,10 +93,7 @@ class COCODataset(MultiLabelDataset):
                              f'{names}.')
         if self.class_order == 'alphabetical':
             names = sorted(names)
-        check_classes_match(self._metainfo.get('classes'), names,
-                            self.ann_file)
-        self._metainfo['classes'] = tuple(names)
-        name_to_idx = {name: i for i, name in enumerate(names)}
+        name_to_idx = self._set_classes(names, defined_by=self.ann_file)
         cat_to_idx = {c['id']: name_to_idx[c['name']] for c in categories}
 
         data_list, num_empty = [], 0
@@ -134,13 +102,11 @@ class COCODataset(MultiLabelDataset):
             if not anns and self.drop_empty:
                 num_empty += 1
                 continue
-            data_list.append(self._parse_image(img, anns, cat_to_idx, img_dir))
-        check_files_exist([info['img_path'] for info in data_list],
-                          self.ann_file)
+            data_list.append(self._parse_image(img, anns, cat_to_idx))
         MMLogger.get_current_instance().info(
-            f'COCODataset: {len(data_list)} images from {self.ann_file} '
-            f'({num_empty} without annotations dropped; '
-            f'drop_empty={self.drop_empty}, class_order={self.class_order}).')
+            f'COCODataset: {num_empty} images without annotations dropped '
+            f'(drop_empty={self.drop_empty}, '
+            f'class_order={self.class_order}).')
         return data_list
 
     def _load_coco(self) -> COCO:
@@ -149,12 +115,7 @@ class COCODataset(MultiLabelDataset):
         Returns:
             pycocotools.coco.COCO: The indexed annotations.
         """
-        try:
-            with open(self.ann_file, encoding='utf-8') as f:
-                dataset = json.load(f)
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise ValueError(
-                f'Malformed COCO json {self.ann_file}: {err}') from err
+        dataset = load_json(self.ann_file, 'a COCO instances_*.json')
         if not isinstance(dataset, dict) or not all(
                 key in dataset
                 for key in ('images', 'annotations', 'categories')):
@@ -187,14 +148,13 @@ class COCODataset(MultiLabelDataset):
         return coco
 
     def _parse_image(self, img: dict, anns: List[dict],
-                     cat_to_idx: Dict[int, int], img_dir: str) -> dict:
+                     cat_to_idx: Dict[int, int]) -> dict:
         """Build the data_info of one image.
 
         Args:
             img (dict): The json's ``images`` entry.
             anns (list[dict]): Its annotations.
             cat_to_idx (dict[int, int]): COCO category id -> class index.
-            img_dir (str): Image folder.
 
         Returns:
             dict: The data_info.
@@ -211,7 +171,7 @@ class COCODataset(MultiLabelDataset):
             boxes.append((x, y, x + w, y + h))
         labels = [cat_to_idx[ann['category_id']] for ann in anns]
         return dict(
-            img_path=osp.join(img_dir, img['file_name']),
+            img_path=osp.join(self.data_prefix['img_path'], img['file_name']),
             img_id=img['id'],
             width=int(img['width']),
             height=int(img['height']),
@@ -220,15 +180,3 @@ class COCODataset(MultiLabelDataset):
             gt_bboxes_labels=np.asarray(labels, dtype=np.int64),
             gt_bboxes_crowd=np.asarray(
                 [bool(ann.get('iscrowd', 0)) for ann in anns], dtype=bool))
-
-    def extra_repr(self) -> List[str]:
-        """Describe the files this dataset reads.
-
-        Returns:
-            list[str]: Lines for ``repr``.
-        """
-        return [
-            f'Annotation file: \t{self.ann_file}',
-            f'Prefix of images: \t{self.data_prefix["img_path"]}',
-            f'Class order: \t{self.class_order}',
-        ]

@@ -3,76 +3,15 @@ import json
 import os
 import os.path as osp
 import xml.etree.ElementTree as ET
-from typing import Callable, List, Optional, Sequence, Union
+from typing import List, Optional
 
 from mmmlc.registry import DATASETS
+from .base import require_choice
 from .digit_scenes_builder import (CLASSES, GENERATOR_VERSION, SCENES,
                                    build_digit_scenes)
 from .voc import VOCDataset
 
 SPLIT_FILES = ('train', 'val', 'test', 'trainval')
-
-
-def prepare_digit_scenes(root: str,
-                         seed: int = 0,
-                         num_train: int = 3000,
-                         num_val: int = 1000,
-                         num_test: int = 1000,
-                         img_size: int = 128) -> dict:
-    """Build DigitScenes under ``root`` unless it is there; check its meta.
-
-    Args:
-        root (str): Dataset folder.
-        seed (int): Requested seed. Defaults to 0.
-        num_train (int): Requested train size. Defaults to 3000.
-        num_val (int): Requested val size. Defaults to 1000.
-        num_test (int): Requested test size. Defaults to 1000.
-        img_size (int): Requested image side. Defaults to 128.
-
-    Returns:
-        dict: The content of ``root/meta.json``.
-
-    Raises:
-        ValueError: If ``root`` holds DigitScenes built with another seed,
-            other sizes or another generator version.
-        FileExistsError: If ``root`` is a non-empty folder without
-            ``meta.json``.
-    """
-    meta_path = osp.join(root, 'meta.json')
-    if not osp.isfile(meta_path):
-        if osp.isdir(root) and os.listdir(root):
-            raise FileExistsError(
-                f'{root} exists but has no meta.json, so it is not a '
-                'complete DigitScenes tree. Delete it to have it rebuilt, '
-                'or choose another data_root.')
-        try:
-            build_digit_scenes(root, seed, num_train, num_val, num_test,
-                               img_size)
-        except FileExistsError:
-            # Another process completed the tree between the check above
-            # and the build; its meta.json is checked below like any other.
-            if not osp.isfile(meta_path):
-                raise
-    try:
-        with open(meta_path, encoding='utf-8') as f:
-            meta = json.load(f)
-    except json.JSONDecodeError as err:
-        raise ValueError(f'{meta_path} is not valid JSON ({err}); delete '
-                         f'{root} to have it rebuilt.') from err
-    wanted = dict(
-        generator_version=GENERATOR_VERSION,
-        seed=seed,
-        num_train=num_train,
-        num_val=num_val,
-        num_test=num_test,
-        img_size=img_size)
-    found = {key: meta.get(key) for key in wanted}
-    if found != wanted:
-        raise ValueError(
-            f'{meta_path} describes DigitScenes {found}, but {wanted} was '
-            f'requested. Delete {root} to rebuild it with the requested '
-            'settings, or choose another data_root.')
-    return meta
 
 
 @DATASETS.register_module()
@@ -107,17 +46,13 @@ class DigitScenesDataset(VOCDataset):
             Defaults to False.
         metainfo (dict, optional): Extra meta information; leave
             ``classes`` unset. Defaults to None.
-        indices (int | Sequence[int], optional): Keep only these samples.
-            Defaults to None.
-        serialize_data (bool): Serialize the data list. Defaults to True.
-        pipeline (Sequence[dict | Callable]): Transforms. Defaults to ().
-        test_mode (bool): mmengine test mode. Defaults to False.
-        lazy_init (bool): Defer building and reading the tree. Defaults to
-            False.
-        max_refetch (int): mmengine refetch limit. Defaults to 1000.
+        **kwargs: :class:`MultiLabelFileDataset`'s loading arguments
+            (``pipeline``, ``test_mode``, ``lazy_init`` (which also defers
+            the build), ``indices``, ...).
     """
 
     METAINFO = {'classes': CLASSES, 'scenes': SCENES}
+    REPR_ATTRS = ('split', 'build_args', 'difficult_as_positive')
 
     def __init__(self,
                  data_root: str = 'data/digit_scenes',
@@ -129,15 +64,8 @@ class DigitScenesDataset(VOCDataset):
                  img_size: int = 128,
                  difficult_as_positive: bool = False,
                  metainfo: Optional[dict] = None,
-                 indices: Optional[Union[int, Sequence[int]]] = None,
-                 serialize_data: bool = True,
-                 pipeline: Sequence[Union[dict, Callable]] = (),
-                 test_mode: bool = False,
-                 lazy_init: bool = False,
-                 max_refetch: int = 1000):
-        if split not in SPLIT_FILES:
-            raise ValueError(f'DigitScenesDataset split must be one of '
-                             f'{SPLIT_FILES}, got {split!r}.')
+                 **kwargs):
+        require_choice(split, SPLIT_FILES, 'DigitScenesDataset split')
         self.split = split
         self.build_args = dict(
             seed=seed,
@@ -150,12 +78,7 @@ class DigitScenesDataset(VOCDataset):
             ann_file=osp.join('ImageSets', 'Main', f'{split}.txt'),
             difficult_as_positive=difficult_as_positive,
             metainfo=metainfo,
-            indices=indices,
-            serialize_data=serialize_data,
-            pipeline=pipeline,
-            test_mode=test_mode,
-            lazy_init=lazy_init,
-            max_refetch=max_refetch)
+            **kwargs)
 
     def load_data_list(self) -> List[dict]:
         """Build the tree if needed, check its meta, then read it as VOC.
@@ -164,8 +87,51 @@ class DigitScenesDataset(VOCDataset):
             list[dict]: One data_info per image of the split, with
             ``scene``.
         """
-        prepare_digit_scenes(self.data_root, **self.build_args)
+        self.ensure_built()
         return super().load_data_list()
+
+    def ensure_built(self) -> dict:
+        """Build the tree under ``data_root`` unless it is there; check it.
+
+        Returns:
+            dict: The content of ``data_root/meta.json``.
+
+        Raises:
+            ValueError: If ``data_root`` holds DigitScenes built with another
+                seed, other sizes or another generator version.
+            FileExistsError: If ``data_root`` is a non-empty folder without
+                ``meta.json``.
+        """
+        root = self.data_root
+        meta_path = osp.join(root, 'meta.json')
+        if not osp.isfile(meta_path):
+            if osp.isdir(root) and os.listdir(root):
+                raise FileExistsError(
+                    f'{root} exists but has no meta.json, so it is not a '
+                    'complete DigitScenes tree. Delete it to have it '
+                    'rebuilt, or choose another data_root.')
+            try:
+                build_digit_scenes(root, **self.build_args)
+            except FileExistsError:
+                # Another process completed the tree between the check above
+                # and the build; its meta.json is checked below like any
+                # other.
+                if not osp.isfile(meta_path):
+                    raise
+        try:
+            with open(meta_path, encoding='utf-8') as f:
+                meta = json.load(f)
+        except json.JSONDecodeError as err:
+            raise ValueError(f'{meta_path} is not valid JSON ({err}); delete '
+                             f'{root} to have it rebuilt.') from err
+        wanted = dict(generator_version=GENERATOR_VERSION, **self.build_args)
+        found = {key: meta.get(key) for key in wanted}
+        if found != wanted:
+            raise ValueError(
+                f'{meta_path} describes DigitScenes {found}, but {wanted} was '
+                f'requested. Delete {root} to rebuild it with the requested '
+                'settings, or choose another data_root.')
+        return meta
 
     def parse_extra(self, root: ET.Element) -> dict:
         """Read the image's scene.

@@ -34,10 +34,10 @@ GENERATOR_VERSION = 1
 
 CLASSES = tuple(str(d) for d in range(10))
 SPLITS = ('train', 'val', 'test')
-# Scene specification: typical digits, P(photo) for (china, flower) and the
+# Scene profiles: typical digits, P(photo) for (china, flower) and the
 # centre of the colour transform (hue rotation in degrees, saturation, gain,
 # contrast, per-channel RGB tint).
-SCENE_SPECS = (
+SCENE_PROFILES = (
     dict(name='daylight', typical=(1, 4, 7), photo_p=(0.7, 0.3), hue=0.,
          sat=1.15, gain=1.05, contrast=1.0, tint=(1.0, 1.0, 1.0)),
     dict(name='sunset', typical=(0, 3, 8), photo_p=(0.5, 0.5), hue=20.,
@@ -47,7 +47,7 @@ SCENE_SPECS = (
     dict(name='fog', typical=(4, 8, 9), photo_p=(0.3, 0.7), hue=0.,
          sat=0.35, gain=1.1, contrast=0.45, tint=(0.95, 1.0, 1.05)),
 )
-SCENES = tuple(spec['name'] for spec in SCENE_SPECS)
+SCENES = tuple(profile['name'] for profile in SCENE_PROFILES)
 
 P_TYPICAL = 0.85  # share of a scene's objects drawn from its typical digits
 NUM_OBJECTS_P = (0.2, 0.3, 0.3, 0.2)  # P(1), P(2), P(3), P(4) objects
@@ -92,22 +92,22 @@ def _sources() -> Tuple[List[np.ndarray], List[List[np.ndarray]], tuple]:
     return pyramids, glyphs, names
 
 
-def scene_colour_affine(spec: dict, rng: np.random.Generator) -> np.ndarray:
+def scene_colour_affine(profile: dict, rng: np.random.Generator) -> np.ndarray:
     """Draw one jittered colour transform of a scene: ``y = A @ x + b``.
 
     Args:
-        spec (dict): One entry of :data:`SCENE_SPECS`.
+        profile (dict): One entry of :data:`SCENE_PROFILES`.
         rng (np.random.Generator): Source of the per-image jitter.
 
     Returns:
         np.ndarray: float32 ``(3, 4)`` affine ``[A | b]`` acting on RGB
         values in [0, 1] (the layout of ``cv2.transform``).
     """
-    theta = np.deg2rad(spec['hue'] + rng.uniform(-25, 25))
-    sat = spec['sat'] * rng.uniform(0.75, 1.25)
-    gain = spec['gain'] * rng.uniform(0.8, 1.2)
-    contrast = spec['contrast'] * rng.uniform(0.85, 1.15)
-    tint = np.asarray(spec['tint']) * rng.uniform(0.9, 1.1, size=3)
+    theta = np.deg2rad(profile['hue'] + rng.uniform(-25, 25))
+    sat = profile['sat'] * rng.uniform(0.75, 1.25)
+    gain = profile['gain'] * rng.uniform(0.8, 1.2)
+    contrast = profile['contrast'] * rng.uniform(0.85, 1.15)
+    tint = np.asarray(profile['tint']) * rng.uniform(0.9, 1.1, size=3)
     cos, sin = sat * np.cos(theta), sat * np.sin(theta)
     chroma = np.array([[1, 0, 0], [0, cos, -sin], [0, sin, cos]])
     hue_sat = _YIQ_INV @ chroma @ _YIQ
@@ -116,10 +116,10 @@ def scene_colour_affine(spec: dict, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([mat, bias[:, None]], axis=1).astype(np.float32)
 
 
-def _background(rng: np.random.Generator, spec: dict,
+def _background(rng: np.random.Generator, profile: dict,
                 img_size: int) -> np.ndarray:
     """Crop, flip and colour-transform one sample photo of a scene."""
-    pyramid = _sources()[0][rng.choice(2, p=spec['photo_p'])]
+    pyramid = _sources()[0][rng.choice(2, p=profile['photo_p'])]
     height, width = pyramid[0].shape[:2]
     top = int(0.9 * height)  # images above this side are upsampled crops
     side = int(rng.integers(min(img_size, top), top + 1))
@@ -133,7 +133,7 @@ def _background(rng: np.random.Generator, spec: dict,
     if rng.random() < 0.5:
         crop = crop[:, ::-1]
     crop = cv2.transform(
-        np.ascontiguousarray(crop), scene_colour_affine(spec, rng))
+        np.ascontiguousarray(crop), scene_colour_affine(profile, rng))
     return np.clip(crop, 0.0, 1.0)
 
 
@@ -155,10 +155,10 @@ def _hidden_shares(masks: List[np.ndarray], occluder: np.ndarray) -> list:
     return shares[::-1]
 
 
-def _draw_labels(rng: np.random.Generator, spec: dict) -> List[int]:
+def _draw_labels(rng: np.random.Generator, profile: dict) -> List[int]:
     """Labels of one image: mostly the typical digits of its scene."""
     num = int(rng.choice(len(NUM_OBJECTS_P), p=NUM_OBJECTS_P)) + 1
-    typical = [int(c) for c in rng.permutation(spec['typical'])]
+    typical = [int(c) for c in rng.permutation(profile['typical'])]
     others = [c for c in range(len(CLASSES)) if c not in typical]
     # Typical slots cycle through a permutation of the typical digits, so an
     # image with several typical objects shows distinct typical digits: they
@@ -206,13 +206,13 @@ def render_sample(seed: int, split: str, index: int,
     """
     rng = np.random.default_rng([seed, SPLITS.index(split), index])
     pool = _sources()[1][0 if split == 'train' else 1]
-    scene = int(rng.integers(len(SCENE_SPECS)))
-    spec = SCENE_SPECS[scene]
-    image = _background(rng, spec, img_size)
+    scene = int(rng.integers(len(SCENE_PROFILES)))
+    profile = SCENE_PROFILES[scene]
+    image = _background(rng, profile, img_size)
     luma = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
 
     objects: List[Dict] = []
-    for label in _draw_labels(rng, spec):
+    for label in _draw_labels(rng, profile):
         glyph = pool[label][rng.integers(len(pool[label]))]
         alpha = _glyph_alpha(glyph, int(rng.integers(GLYPH_SIZE[0],
                                                      GLYPH_SIZE[1] + 1)))
@@ -390,7 +390,7 @@ def _write_tree(tmp: str, seed: int, sizes: Dict[str, int],
         num_train=sizes['train'], num_val=sizes['val'],
         num_test=sizes['test'], img_size=img_size, classes=list(CLASSES),
         scenes=list(SCENES),
-        typical_digits={s['name']: list(s['typical']) for s in SCENE_SPECS},
+        typical_digits={s['name']: list(s['typical']) for s in SCENE_PROFILES},
         glyphs=dict(train=f'sklearn load_digits [0, {GLYPH_HALF})',
                     val_test=f'sklearn load_digits [{GLYPH_HALF}, 1797)'),
         photos=list(_sources()[2]))

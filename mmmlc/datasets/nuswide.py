@@ -1,14 +1,13 @@
 """NUS-WIDE (81 concepts) from the official distribution files."""
 import os.path as osp
-from typing import Callable, Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional
 
 import numpy as np
 from mmengine.logging import MMLogger
-from mmpretrain.datasets import MultiLabelDataset
 
 from mmmlc.registry import DATASETS
-from .base import (check_files_exist, class_index, read_lines, require_dir,
-                   require_file)
+from .base import (MultiLabelFileDataset, class_index, join_root, read_lines,
+                   read_text, require_dir)
 
 
 def image_key(line: str, source: str) -> str:
@@ -35,7 +34,7 @@ def image_key(line: str, source: str) -> str:
 
 
 @DATASETS.register_module()
-class NUSWIDEDataset(MultiLabelDataset):
+class NUSWIDEDataset(MultiLabelFileDataset):
     """NUS-WIDE (Chua et al., CIVR 2009), the 81 ground-truth concepts.
 
     Files read (paths relative to ``data_root``, each an argument)::
@@ -59,11 +58,11 @@ class NUSWIDEDataset(MultiLabelDataset):
     an error naming the file.
 
     Images with no positive concept (about a fifth of each split; the
-    literature reports 125,449 train / 83,898 test images left) are dropped,
-    and the count is logged. Many Flickr images of NUS-WIDE are no longer
-    downloadable: a listed image missing on disk is an error, so give
-    ``ann_file`` a list of the images you have (same format) if your copy is
-    incomplete.
+    literature reports 125,449 train / 83,898 test images left) are dropped
+    while parsing, and the count is logged. Many Flickr images of NUS-WIDE
+    are no longer downloadable: a listed image missing on disk is an error,
+    so give ``ann_file`` a list of the images you have (same format) if your
+    copy is incomplete.
 
     Args:
         data_root (str): The NUS-WIDE folder.
@@ -81,15 +80,12 @@ class NUSWIDEDataset(MultiLabelDataset):
         metainfo (dict, optional): ``dict(classes=...)`` selects and orders
             concepts of ``concept_file`` (e.g. a subset); each must be listed
             there. Defaults to None (all concepts, file order).
-        filter_cfg (dict, optional): mmengine filter config. Defaults to None.
-        indices (int | Sequence[int], optional): Keep only these samples.
-            Defaults to None.
-        serialize_data (bool): Serialize the data list. Defaults to True.
-        pipeline (Sequence[dict | Callable]): Transforms. Defaults to ().
-        test_mode (bool): mmengine test mode. Defaults to False.
-        lazy_init (bool): Defer reading the files. Defaults to False.
-        max_refetch (int): mmengine refetch limit. Defaults to 1000.
+        **kwargs: :class:`MultiLabelFileDataset`'s loading arguments
+            (``pipeline``, ``test_mode``, ``lazy_init``, ``indices``, ...).
     """
+
+    FOLDERS = dict(img_path=('Flickr', 'the NUS-WIDE image folder (Flickr/)'))
+    REPR_ATTRS = ('all_image_list', 'label_dir')
 
     def __init__(self,
                  data_root: str,
@@ -99,49 +95,27 @@ class NUSWIDEDataset(MultiLabelDataset):
                  label_dir: str = 'Groundtruth/AllLabels',
                  data_prefix: Optional[Dict[str, str]] = None,
                  metainfo: Optional[dict] = None,
-                 filter_cfg: Optional[dict] = None,
-                 indices: Optional[Union[int, Sequence[int]]] = None,
-                 serialize_data: bool = True,
-                 pipeline: Sequence[Union[dict, Callable]] = (),
-                 test_mode: bool = False,
-                 lazy_init: bool = False,
-                 max_refetch: int = 1000):
-        self.concept_file = osp.join(data_root, concept_file)
-        self.all_image_list = osp.join(data_root, all_image_list)
-        self.label_dir = osp.join(data_root, label_dir)
-        super().__init__(
-            ann_file=ann_file,
-            metainfo=metainfo,
-            data_root=data_root,
-            data_prefix={'img_path': 'Flickr', **(data_prefix or {})},
-            filter_cfg=filter_cfg,
-            indices=indices,
-            serialize_data=serialize_data,
-            pipeline=pipeline,
-            test_mode=test_mode,
-            lazy_init=lazy_init,
-            max_refetch=max_refetch)
+                 **kwargs):
+        self.concept_file = join_root(data_root, concept_file)
+        self.all_image_list = join_root(data_root, all_image_list)
+        self.label_dir = join_root(data_root, label_dir)
+        super().__init__(ann_file, data_root, data_prefix, metainfo, **kwargs)
 
-    def load_data_list(self) -> List[dict]:
+    def parse_annotations(self) -> List[dict]:
         """Read concepts, the all-image list, label files and the split.
 
         Returns:
             list[dict]: One data_info per split image with a positive label,
             in split-list order.
         """
-        require_dir(self.data_root, 'the NUS-WIDE folder')
-        require_file(self.ann_file, 'a NUS-WIDE split image list')
         require_dir(self.label_dir,
                     'the NUS-WIDE label folder (Labels_<concept>.txt files)')
-        img_dir = self.data_prefix['img_path']
-        require_dir(img_dir, 'the NUS-WIDE image folder (Flickr/)')
-
         concepts = read_lines(self.concept_file, 'the NUS-WIDE concept list')
         concept_idx = {name: i for i, name in enumerate(concepts)}
         classes = tuple(self._metainfo.get('classes') or concepts)
         for name in classes:
             class_index(name, concept_idx, self.concept_file)
-        self._metainfo['classes'] = classes
+        self._set_classes(classes)
 
         row_of = self._index_all_images()
         labels = np.stack(
@@ -162,14 +136,11 @@ class NUSWIDEDataset(MultiLabelDataset):
                 continue
             data_list.append(
                 dict(
-                    img_path=osp.join(img_dir, key),
+                    img_path=osp.join(self.data_prefix['img_path'], key),
                     gt_label=positives.tolist()))
-        check_files_exist([info['img_path'] for info in data_list],
-                          self.ann_file)
         MMLogger.get_current_instance().info(
-            f'NUSWIDEDataset: {len(data_list)} images from {self.ann_file}; '
-            f'{num_unlabelled} images with no positive among the '
-            f'{len(classes)} concepts dropped.')
+            f'NUSWIDEDataset: {num_unlabelled} images of {self.ann_file} '
+            f'with no positive among the {len(classes)} concepts dropped.')
         return data_list
 
     def _index_all_images(self) -> Dict[str, int]:
@@ -201,9 +172,8 @@ class NUSWIDEDataset(MultiLabelDataset):
             np.ndarray: bool array of shape ``(num_rows,)``.
         """
         path = osp.join(self.label_dir, f'Labels_{concept}.txt')
-        require_file(path, f'the NUS-WIDE labels of concept {concept!r}')
-        with open(path, encoding='utf-8') as f:
-            tokens = f.read().split()
+        what = f'the NUS-WIDE labels of concept {concept!r}'
+        tokens = read_text(path, what).split()
         if len(tokens) != num_rows:
             raise ValueError(
                 f'{path}: {len(tokens)} values, expected {num_rows} (one per '
@@ -213,16 +183,3 @@ class NUSWIDEDataset(MultiLabelDataset):
             raise ValueError(f'{path}: expected only 0/1 values, found '
                              f'{sorted(bad)[:5]}.')
         return np.asarray(tokens) == '1'
-
-    def extra_repr(self) -> List[str]:
-        """Describe the files this dataset reads.
-
-        Returns:
-            list[str]: Lines for ``repr``.
-        """
-        return [
-            f'Split list: \t{self.ann_file}',
-            f'All-image list: \t{self.all_image_list}',
-            f'Label folder: \t{self.label_dir}',
-            f'Prefix of images: \t{self.data_prefix["img_path"]}',
-        ]

@@ -1,4 +1,7 @@
-"""One sample per object: the reference's sampling unit (spec 4.2)."""
+"""One sample per object: the reference's sampling unit.
+
+See docs/reference/object_aware_cropping.md (Sampling unit).
+"""
 import copy
 from typing import List, Optional, Union
 
@@ -15,7 +18,7 @@ from .transforms.proposals import proposal_key
 class ObjectInstanceDataset:
     """Wrap a dataset so that every object box is one sample.
 
-    The reference's Object-Object+Dilate loader (spec 4.2) builds one
+    The reference's Object-Object+Dilate loader builds one
     sample per annotated object: an epoch visits every object once, images
     are weighted by their object count, and images without boxes never
     appear. This wrapper does the same for any mmmlc dataset and any box
@@ -27,7 +30,7 @@ class ObjectInstanceDataset:
     a random box per visit, ``SelectObjectBox``), which matches compute with
     the scene baseline; the reference's unit costs about ``boxes / images``
     times more iterations per epoch (~12x on OHMS), so report iterations
-    when comparing (spec 7.4.2).
+    when comparing.
 
     Args:
         dataset (BaseDataset | dict): The dataset (with the pipeline).

@@ -1,17 +1,15 @@
 """OpenImages OHMS subset of Object-aware cropping (Mishra et al. 2022)."""
-import json
 import os.path as osp
 import pickle
-from typing import (Callable, Dict, List, Optional, Sequence, Tuple, Union)
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.logging import MMLogger
-from mmpretrain.datasets import MultiLabelDataset
 from PIL import Image, UnidentifiedImageError
 
 from mmmlc.registry import DATASETS
-from .base import (boxes_to_array, check_classes_match, check_files_exist,
-                   require_dir, require_file)
+from .base import (MultiLabelFileDataset, boxes_to_array, join_root,
+                   load_json, require_file)
 
 # Columns of a row of images_selected_with_all_features (an OpenImages
 # *-annotations-bbox.csv row): LabelName, XMin, XMax, YMin, YMax.
@@ -87,11 +85,11 @@ def read_image_sizes(img_paths: Sequence[str]) -> List[Tuple[int, int]]:
 
 
 @DATASETS.register_module()
-class OpenImagesOHMSDataset(MultiLabelDataset):
+class OpenImagesOHMSDataset(MultiLabelFileDataset):
     """OpenImages multi-object subset "OHMS" of Object-aware cropping.
 
-    Files (the release's pickled dicts, see
-    ``methods/object_aware_cropping.md`` section 2):
+    Files (the release's pickled dicts; docs/reference/object_aware_cropping.md
+    describes how the reference code reads them):
 
     - ``ann_file``: ``{ImageID: [MID, ...]}``, the images of this split and
       their labels (``images_selected_new.npy`` for train,
@@ -140,15 +138,12 @@ class OpenImagesOHMSDataset(MultiLabelDataset):
             ``dict(img_path='all_images')`` (the train images).
         metainfo (dict, optional): If it has ``classes``, they must equal the
             label space of ``label_file``. Defaults to None.
-        filter_cfg (dict, optional): mmengine filter config. Defaults to None.
-        indices (int | Sequence[int], optional): Keep only these samples.
-            Defaults to None.
-        serialize_data (bool): Serialize the data list. Defaults to True.
-        pipeline (Sequence[dict | Callable]): Transforms. Defaults to ().
-        test_mode (bool): mmengine test mode. Defaults to False.
-        lazy_init (bool): Defer reading the files. Defaults to False.
-        max_refetch (int): mmengine refetch limit. Defaults to 1000.
+        **kwargs: :class:`MultiLabelFileDataset`'s loading arguments
+            (``pipeline``, ``test_mode``, ``lazy_init``, ``indices``, ...).
     """
+
+    FOLDERS = dict(img_path=('all_images', 'the OpenImages image folder'))
+    REPR_ATTRS = ('label_file', 'box_file', 'image_sizes')
 
     def __init__(self,
                  data_root: str = '',
@@ -158,55 +153,29 @@ class OpenImagesOHMSDataset(MultiLabelDataset):
                  image_sizes: Optional[str] = None,
                  data_prefix: Optional[Dict[str, str]] = None,
                  metainfo: Optional[dict] = None,
-                 filter_cfg: Optional[dict] = None,
-                 indices: Optional[Union[int, Sequence[int]]] = None,
-                 serialize_data: bool = True,
-                 pipeline: Sequence[Union[dict, Callable]] = (),
-                 test_mode: bool = False,
-                 lazy_init: bool = False,
-                 max_refetch: int = 1000):
-        self.label_file = self._under_root(data_root, label_file)
-        self.box_file = self._under_root(data_root, box_file)
-        self.image_sizes = self._under_root(data_root, image_sizes)
-        super().__init__(
-            ann_file=ann_file,
-            metainfo=metainfo,
-            data_root=data_root,
-            data_prefix={'img_path': 'all_images', **(data_prefix or {})},
-            filter_cfg=filter_cfg,
-            indices=indices,
-            serialize_data=serialize_data,
-            pipeline=pipeline,
-            test_mode=test_mode,
-            lazy_init=lazy_init,
-            max_refetch=max_refetch)
-
-    @staticmethod
-    def _under_root(data_root: str, path: Optional[str]) -> Optional[str]:
-        """Join a relative ``path`` with ``data_root`` like ``ann_file``.
-
-        Args:
-            data_root (str): Dataset root.
-            path (str, optional): A file path or None.
-
-        Returns:
-            str, optional: The joined path, or None.
-        """
-        if path is None or osp.isabs(path) or not data_root:
-            return path
-        return osp.join(data_root, path)
+                 **kwargs):
+        self.label_file = join_root(data_root, label_file)
+        self.box_file = join_root(data_root, box_file)
+        self.image_sizes = join_root(data_root, image_sizes)
+        super().__init__(ann_file, data_root, data_prefix, metainfo, **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        """Read the label dicts (and boxes), and check the images exist.
+        """Read the label dicts, check the images exist, then add boxes.
 
         Returns:
             list[dict]: One data_info per ImageID of ``ann_file``, in order.
         """
-        if self.data_root:
-            require_dir(self.data_root, 'the OHMS data_root')
-        img_dir = self.data_prefix['img_path']
-        require_dir(img_dir or '.', 'the OpenImages image folder')
+        data_list = super().load_data_list()
+        if self.box_file is not None:
+            self._add_boxes(data_list)
+        return data_list
 
+    def parse_annotations(self) -> List[dict]:
+        """Read the label dicts into data_infos without boxes.
+
+        Returns:
+            list[dict]: One data_info per ImageID of ``ann_file``, in order.
+        """
         label_dict = _check_label_dict(
             load_pickled_dict(
                 self.label_file,
@@ -214,10 +183,7 @@ class OpenImagesOHMSDataset(MultiLabelDataset):
             self.label_file)
         classes = tuple(
             dict.fromkeys(mid for mids in label_dict.values() for mid in mids))
-        check_classes_match(self._metainfo.get('classes'), classes,
-                            self.label_file)
-        self._metainfo['classes'] = classes
-        class_to_idx = {mid: i for i, mid in enumerate(classes)}
+        class_to_idx = self._set_classes(classes, defined_by=self.label_file)
 
         if self.ann_file == self.label_file:
             ann_dict = label_dict
@@ -236,18 +202,11 @@ class OpenImagesOHMSDataset(MultiLabelDataset):
                     'defines the label space (use the train dict).')
             data_list.append(
                 dict(
-                    img_path=osp.join(img_dir, f'{image_id}.jpg'),
+                    img_path=osp.join(self.data_prefix['img_path'],
+                                      f'{image_id}.jpg'),
                     img_id=image_id,
                     gt_label=sorted({class_to_idx[mid]
                                      for mid in mids})))
-        check_files_exist([info['img_path'] for info in data_list],
-                          self.ann_file)
-        if self.box_file is not None:
-            self._add_boxes(data_list, class_to_idx)
-        MMLogger.get_current_instance().info(
-            f'OpenImagesOHMSDataset: {len(data_list)} images, '
-            f'{len(classes)} classes (from {self.label_file}), '
-            f'boxes from {self.box_file}.')
         return data_list
 
     def _sizes(self, data_list: List[dict]) -> List[Tuple[int, int]]:
@@ -265,14 +224,8 @@ class OpenImagesOHMSDataset(MultiLabelDataset):
                 ' images from their JPEG headers (pass image_sizes=... to '
                 'skip this).')
             return read_image_sizes([info['img_path'] for info in data_list])
-        require_file(self.image_sizes,
-                     'a json of image sizes {ImageID: [width, height]}')
-        try:
-            with open(self.image_sizes, encoding='utf-8') as f:
-                table = json.load(f)
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise ValueError(
-                f'Malformed json in {self.image_sizes}: {err}') from err
+        table = load_json(self.image_sizes,
+                          'a json of image sizes {ImageID: [width, height]}')
         if not isinstance(table, dict):
             raise ValueError(f'{self.image_sizes}: expected a json object '
                              '{ImageID: [width, height]}.')
@@ -287,14 +240,13 @@ class OpenImagesOHMSDataset(MultiLabelDataset):
             sizes.append((size[0], size[1]))
         return sizes
 
-    def _add_boxes(self, data_list: List[dict],
-                   class_to_idx: Dict[str, int]) -> None:
+    def _add_boxes(self, data_list: List[dict]) -> None:
         """Add pixel boxes from ``box_file`` to every data_info in place.
 
         Args:
             data_list (list[dict]): data_infos to complete.
-            class_to_idx (dict[str, int]): MID -> class index.
         """
+        class_to_idx = self.class_to_idx
         features = load_pickled_dict(
             self.box_file, "the OHMS object dict {ImageID: {'data': [row]}}")
         num_outside = 0
@@ -330,21 +282,11 @@ class OpenImagesOHMSDataset(MultiLabelDataset):
                 height=height,
                 gt_bboxes=boxes_to_array(boxes, image_id, self.box_file),
                 gt_bboxes_labels=np.asarray(labels, dtype=np.int64))
+        MMLogger.get_current_instance().info(
+            f'OpenImagesOHMSDataset: boxes of {len(data_list)} images from '
+            f'{self.box_file}.')
         if num_outside:
             MMLogger.get_current_instance().warning(
                 f'OpenImagesOHMSDataset: {num_outside} box rows of '
                 f'{self.box_file} have a MID outside the label space; they '
                 'are kept with gt_bboxes_labels = -1.')
-
-    def extra_repr(self) -> List[str]:
-        """Describe the files this dataset reads.
-
-        Returns:
-            list[str]: Lines for ``repr``.
-        """
-        return [
-            f'Label dict: \t{self.ann_file}',
-            f'Label space from: \t{self.label_file}',
-            f'Box dict: \t{self.box_file}',
-            f'Prefix of images: \t{self.data_prefix["img_path"]}',
-        ]

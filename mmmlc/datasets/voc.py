@@ -1,15 +1,14 @@
 """Pascal VOC (2007 / 2012 devkit layout) as a multi-label dataset."""
 import os.path as osp
 import xml.etree.ElementTree as ET
-from typing import Callable, Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional
 
 import numpy as np
 from mmengine.logging import MMLogger
-from mmpretrain.datasets import MultiLabelDataset
 
 from mmmlc.registry import DATASETS
-from .base import (boxes_to_array, check_files_exist, class_index,
-                   read_lines, require_dir, require_file)
+from .base import (MultiLabelFileDataset, boxes_to_array, class_index,
+                   read_lines)
 
 VOC_CLASSES = ('aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car',
                'cat', 'chair', 'cow', 'diningtable', 'dog', 'horse',
@@ -23,7 +22,7 @@ _CORE_KEYS = ('img_path', 'img_id', 'width', 'height', 'gt_label',
 
 
 @DATASETS.register_module()
-class VOCDataset(MultiLabelDataset):
+class VOCDataset(MultiLabelFileDataset):
     """`Pascal VOC <http://host.robots.ox.ac.uk/pascal/VOC/>`_ devkit layout.
 
     Reads ``data_root/<ann_file>`` (one image id per line, e.g.
@@ -57,6 +56,8 @@ class VOCDataset(MultiLabelDataset):
     ``xmax - xmin + 1``). Writers of VOC-layout data (DigitScenes) use the
     inverse. ``img_id``, ``width`` and ``height`` (from ``<size>``) are
     recorded too, and ``parse_extra`` lets a subclass read more elements.
+    (mmpretrain's ``VOC`` is not used: it reads no boxes, which the
+    object-aware crops need.)
 
     Args:
         data_root (str): VOC devkit folder, e.g. ``data/VOCdevkit/VOC2007``.
@@ -70,17 +71,15 @@ class VOCDataset(MultiLabelDataset):
         metainfo (dict, optional): ``dict(classes=...)`` replaces the 20 VOC
             classes (in the standard order); an object of any other class is
             an error. Defaults to None.
-        filter_cfg (dict, optional): mmengine filter config. Defaults to None.
-        indices (int | Sequence[int], optional): Keep only these samples.
-            Defaults to None.
-        serialize_data (bool): Serialize the data list. Defaults to True.
-        pipeline (Sequence[dict | Callable]): Transforms. Defaults to ().
-        test_mode (bool): mmengine test mode. Defaults to False.
-        lazy_init (bool): Defer reading the files. Defaults to False.
-        max_refetch (int): mmengine refetch limit. Defaults to 1000.
+        **kwargs: :class:`MultiLabelFileDataset`'s loading arguments
+            (``pipeline``, ``test_mode``, ``lazy_init``, ``indices``, ...).
     """
 
     METAINFO = {'classes': VOC_CLASSES}
+    FOLDERS = dict(
+        img_path=('JPEGImages', 'the VOC image folder'),
+        ann_path=('Annotations', 'the VOC XML folder'))
+    REPR_ATTRS = ('data_prefix', 'difficult_as_positive')
 
     def __init__(self,
                  data_root: str,
@@ -88,55 +87,25 @@ class VOCDataset(MultiLabelDataset):
                  data_prefix: Optional[Dict[str, str]] = None,
                  difficult_as_positive: bool = False,
                  metainfo: Optional[dict] = None,
-                 filter_cfg: Optional[dict] = None,
-                 indices: Optional[Union[int, Sequence[int]]] = None,
-                 serialize_data: bool = True,
-                 pipeline: Sequence[Union[dict, Callable]] = (),
-                 test_mode: bool = False,
-                 lazy_init: bool = False,
-                 max_refetch: int = 1000):
-        prefix = dict(img_path='JPEGImages', ann_path='Annotations')
-        prefix.update(data_prefix or {})
+                 **kwargs):
         self.difficult_as_positive = difficult_as_positive
-        super().__init__(
-            ann_file=ann_file,
-            metainfo=metainfo,
-            data_root=data_root,
-            data_prefix=prefix,
-            filter_cfg=filter_cfg,
-            indices=indices,
-            serialize_data=serialize_data,
-            pipeline=pipeline,
-            test_mode=test_mode,
-            lazy_init=lazy_init,
-            max_refetch=max_refetch)
+        super().__init__(ann_file, data_root, data_prefix, metainfo, **kwargs)
 
-    def load_data_list(self) -> List[dict]:
-        """Read the image list, every XML, and check the images exist.
+    def parse_annotations(self) -> List[dict]:
+        """Read the image list and every XML.
 
         Returns:
             list[dict]: One data_info per listed image, in list order.
         """
-        require_dir(self.data_root,
-                    'the VOC data_root (with Annotations/, JPEGImages/)')
-        require_file(self.ann_file, 'a VOC image list (one image id per line)')
-        require_dir(self.data_prefix['img_path'], 'the VOC image folder')
-        require_dir(self.data_prefix['ann_path'], 'the VOC XML folder')
-        self._metainfo['classes'] = tuple(self._metainfo['classes'])
-        self._class_to_idx = {
-            name: i
-            for i, name in enumerate(self._metainfo['classes'])
-        }
-
-        img_ids = self._read_image_ids()
-        data_list = [self.parse_xml(img_id) for img_id in img_ids]
-        check_files_exist([info['img_path'] for info in data_list],
-                          self.ann_file)
+        self._class_to_idx = self._set_classes(self._metainfo['classes'])
+        data_list = [
+            self.parse_xml(img_id) for img_id in self._read_image_ids()
+        ]
         num_difficult = sum(
             len(info['gt_label_difficult']) > 0 for info in data_list)
         MMLogger.get_current_instance().info(
-            f'VOCDataset: {len(data_list)} images from {self.ann_file}; '
-            f'{num_difficult} have difficult-only classes '
+            f'{type(self).__name__}: {num_difficult} images have '
+            'difficult-only classes '
             f'(difficult_as_positive={self.difficult_as_positive}).')
         return data_list
 
@@ -146,7 +115,8 @@ class VOCDataset(MultiLabelDataset):
         Returns:
             list[str]: Image ids in file order.
         """
-        lines = read_lines(self.ann_file, 'a VOC image list')
+        lines = read_lines(self.ann_file,
+                           'a VOC image list (one image id per line)')
         img_ids = []
         for line_no, line in enumerate(lines, start=1):
             fields = line.split()
@@ -246,19 +216,6 @@ class VOCDataset(MultiLabelDataset):
             reads nothing and returns ``{}``.
         """
         return {}
-
-    def extra_repr(self) -> List[str]:
-        """Describe the files this dataset reads.
-
-        Returns:
-            list[str]: Lines for ``repr``.
-        """
-        return [
-            f'Image list: \t{self.ann_file}',
-            f'Prefix of images: \t{self.data_prefix["img_path"]}',
-            f'Prefix of annotations: \t{self.data_prefix["ann_path"]}',
-            f'Difficult as positive: \t{self.difficult_as_positive}',
-        ]
 
 
 def _child(elem: ET.Element, tag: str, xml_path: str) -> ET.Element:

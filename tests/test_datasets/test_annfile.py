@@ -77,31 +77,22 @@ def test_label_out_of_range(tmp_path, bad_label):
     assert 'COCO_train2014_000000000025.jpg' in text
 
 
-@pytest.mark.parametrize('anno, message', [
-    ({'file_name': 'a.jpg'}, 'json list'),
-    ([{'file_name': 'a.jpg'}], 'entry 0'),
-    ([['a.jpg', [0]]], 'entry 0'),
+@pytest.mark.parametrize('content, message', [
+    (dict(anno={'file_name': 'a.jpg'}), 'json list'),
+    (dict(anno=[{'file_name': 'a.jpg'}]), 'entry 0'),
+    (dict(anno=[['a.jpg', [0]]]), 'entry 0'),
+    (dict(category={'a': 0, 'b': 2}), 'exactly'),
+    (dict(category={'a': 0, 'b': 0}), 'exactly'),
+    (dict(category=['a', 'b']), 'mapping'),
+    (dict(category={'a': '0'}), 'mapping'),
 ])
-def test_bad_entries(tmp_path, anno, message):
+def test_bad_content(tmp_path, content, message):
     root = str(tmp_path / 'data')
-    write_tree(root, anno=anno)
+    write_tree(root, **content)
     with pytest.raises(ValueError, match=message) as err:
         MLGCNJsonDataset(data_root=root)
-    assert 'train_anno.json' in str(err.value)
-
-
-@pytest.mark.parametrize('category, message', [
-    ({'a': 0, 'b': 2}, 'exactly'),
-    ({'a': 0, 'b': 0}, 'exactly'),
-    (['a', 'b'], 'mapping'),
-    ({'a': '0'}, 'mapping'),
-])
-def test_bad_category_file(tmp_path, category, message):
-    root = str(tmp_path / 'data')
-    write_tree(root, category=category)
-    with pytest.raises(ValueError, match=message) as err:
-        MLGCNJsonDataset(data_root=root)
-    assert 'category.json' in str(err.value)
+    named = 'category.json' if 'category' in content else 'train_anno.json'
+    assert named in str(err.value)
 
 
 def test_malformed_json(root):
@@ -118,22 +109,14 @@ def test_metainfo_must_match(root):
 
 
 @pytest.mark.parametrize('remove, message', [
+    ('.', 'data_root'),
     ('category.json', 'category.json'),
     ('train_anno.json', 'train_anno.json'),
     ('train2014', 'image folder'),
     ('train2014/COCO_train2014_000000000025.jpg',
      'COCO_train2014_000000000025.jpg'),
 ])
-def test_missing_files(root, remove, message):
-    path = osp.join(root, remove)
-    if osp.isdir(path):
-        os.rename(path, path + '_gone')
-    else:
-        os.remove(path)
+def test_missing_files(root, hide, remove, message):
+    hide(root, remove)
     with pytest.raises(FileNotFoundError, match=message):
         MLGCNJsonDataset(data_root=root)
-
-
-def test_missing_data_root(tmp_path):
-    with pytest.raises(FileNotFoundError, match='nowhere'):
-        MLGCNJsonDataset(data_root=str(tmp_path / 'nowhere'))

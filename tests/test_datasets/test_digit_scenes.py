@@ -175,8 +175,8 @@ def test_scene_decides_label_cooccurrence():
     assert np.bincount(scenes, minlength=4).min() > 60
     freq = np.stack([labels[scenes == s].mean(0) for s in range(4)])
     typical = np.zeros((4, 10), bool)
-    for s, spec in enumerate(builder.SCENE_SPECS):
-        typical[s, list(spec['typical'])] = True
+    for s, profile in enumerate(builder.SCENE_PROFILES):
+        typical[s, list(profile['typical'])] = True
     # Each scene has its own digits: typical ones appear in > 45% of its
     # images, the others in < 20%.
     assert freq[typical].min() > 0.45 and freq[~typical].max() < 0.2
@@ -196,8 +196,8 @@ def test_scene_decides_label_cooccurrence():
     gain = log_lik(freq[scenes]) - log_lik(labels.mean(0)[None])
     assert gain.mean() > 2.0
     # Typical digits co-occur within a scene: P(b | a, scene) >> P(b).
-    for s, spec in enumerate(builder.SCENE_SPECS):
-        a, b = spec['typical'][:2]
+    for s, profile in enumerate(builder.SCENE_PROFILES):
+        a, b = profile['typical'][:2]
         in_scene = labels[scenes == s]
         p_b_given_a = in_scene[in_scene[:, a] == 1, b].mean()
         assert p_b_given_a > labels[:, b].mean() + 0.2

@@ -108,23 +108,23 @@ def test_label_file_errors(tmp_path):
         NUSWIDEDataset(data_root=root)
 
 
-def test_split_image_not_in_all_list(root):
-    write_lines(
-        osp.join(root, 'ImageList', 'TrainImagelist.txt'),
-        ['actor\\0001_11.jpg', 'cat\\0009_99.jpg'])
-    with pytest.raises(ValueError, match="TrainImagelist.txt.*'cat/0009_99"):
-        NUSWIDEDataset(data_root=root)
-
-
-def test_duplicate_in_all_list(root):
-    write_lines(
-        osp.join(root, 'ImageList', 'Imagelist.txt'),
-        ['actor\\0001_11.jpg', 'C:\\ImageData\\Flickr\\actor\\0001_11.jpg'])
-    with pytest.raises(ValueError, match='Imagelist.txt.*twice'):
+@pytest.mark.parametrize('image_list, lines, message', [
+    # A split image absent from the all-image list.
+    ('TrainImagelist.txt', ['actor\\0001_11.jpg', 'cat\\0009_99.jpg'],
+     "TrainImagelist.txt.*'cat/0009_99"),
+    # The same image twice in the all-image list.
+    ('Imagelist.txt',
+     ['actor\\0001_11.jpg', 'C:\\ImageData\\Flickr\\actor\\0001_11.jpg'],
+     'Imagelist.txt.*twice'),
+])
+def test_bad_image_lists(root, image_list, lines, message):
+    write_lines(osp.join(root, 'ImageList', image_list), lines)
+    with pytest.raises(ValueError, match=message):
         NUSWIDEDataset(data_root=root)
 
 
 @pytest.mark.parametrize('remove, message', [
+    ('.', 'data_root'),
     ('Concepts81.txt', 'Concepts81.txt'),
     ('ImageList/TrainImagelist.txt', 'TrainImagelist.txt'),
     ('ImageList/Imagelist.txt', 'Imagelist.txt'),
@@ -133,16 +133,7 @@ def test_duplicate_in_all_list(root):
     ('Flickr', 'image folder'),
     ('Flickr/actor/0001_11.jpg', '0001_11.jpg'),
 ])
-def test_missing_files(root, remove, message):
-    path = osp.join(root, remove)
-    if osp.isdir(path):
-        os.rename(path, path + '_gone')
-    else:
-        os.remove(path)
+def test_missing_files(root, hide, remove, message):
+    hide(root, remove)
     with pytest.raises(FileNotFoundError, match=message):
         NUSWIDEDataset(data_root=root)
-
-
-def test_missing_data_root(tmp_path):
-    with pytest.raises(FileNotFoundError, match='nowhere'):
-        NUSWIDEDataset(data_root=str(tmp_path / 'nowhere'))

@@ -154,33 +154,17 @@ def test_lazy_init(voc_root):
     assert len(ds) == 2
 
 
-@pytest.mark.parametrize('broken, message', [
-    ('data_root', 'data_root'),
-    ('list', 'trainval.txt'),
+@pytest.mark.parametrize('remove, message', [
+    ('.', 'data_root'),
+    ('ImageSets/Main/trainval.txt', 'trainval.txt'),
     ('Annotations', 'XML folder'),
     ('JPEGImages', 'image folder'),
+    ('Annotations/000002.xml', '000002.xml'),
+    ('JPEGImages/000002.jpg', '000002.jpg'),
 ])
-def test_missing_paths(voc_root, broken, message):
-    data_root = voc_root
-    if broken == 'data_root':
-        data_root = voc_root + '_missing'
-    elif broken == 'list':
-        os.remove(osp.join(voc_root, 'ImageSets/Main/trainval.txt'))
-    else:
-        os.rename(osp.join(voc_root, broken), osp.join(voc_root, 'gone'))
+def test_missing_paths(voc_root, hide, remove, message):
+    hide(voc_root, remove)
     with pytest.raises(FileNotFoundError, match=message):
-        VOCDataset(data_root=data_root)
-
-
-def test_missing_xml_and_image(voc_root):
-    os.remove(osp.join(voc_root, 'Annotations', '000002.xml'))
-    with pytest.raises(FileNotFoundError, match='000002.xml'):
-        VOCDataset(data_root=voc_root)
-
-
-def test_missing_image(voc_root):
-    os.remove(osp.join(voc_root, 'JPEGImages', '000002.jpg'))
-    with pytest.raises(FileNotFoundError, match='000002.jpg'):
         VOCDataset(data_root=voc_root)
 
 

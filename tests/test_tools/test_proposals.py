@@ -1,5 +1,4 @@
 """tools/proposals/selective_search.py: file writing, resume, workers."""
-import importlib.util
 import os.path as osp
 import sys
 
@@ -11,13 +10,10 @@ import mmmlc  # noqa: F401
 from mmmlc.datasets.transforms import LoadProposals, load_proposals
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-SPEC = importlib.util.spec_from_file_location(
-    'selective_search_tool',
-    osp.join(REPO, 'tools', 'proposals', 'selective_search.py'))
-tool = importlib.util.module_from_spec(SPEC)
-# Registered so that worker processes can unpickle the tool's classes.
-sys.modules[SPEC.name] = tool
-SPEC.loader.exec_module(tool)
+# The tool is a script: imported from its folder under an importable name,
+# so that worker processes can unpickle its classes.
+sys.path.insert(0, osp.join(REPO, 'tools', 'proposals'))
+import selective_search as tool  # noqa: E402
 
 SIZES = [(40, 30), (50, 20), (64, 64), (33, 47), (20, 20), (80, 60)]
 

@@ -1,4 +1,8 @@
-"""Write a proposals file with OpenCV selective search or BING (spec 2.5).
+"""Write a proposals file with OpenCV selective search or BING.
+
+Object-aware cropping without annotations takes its boxes from such a file
+(the reference kept 10 BING boxes per image:
+docs/reference/object_aware_cropping.md (Box proposals)).
 
 Examples::
 

@@ -28,10 +28,10 @@ train_dataloader = dict(
         difficult_as_positive=True,
         pipeline=train_pipeline),
 )
+# The train loader's settings with a larger batch and no shuffle.
 val_dataloader = dict(
+    train_dataloader,
     batch_size=64,
-    num_workers=2,
-    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=dataset_type,
@@ -40,17 +40,8 @@ val_dataloader = dict(
         test_mode=True,
         pipeline=test_pipeline),
 )
+# The val loader on the test split.
 test_dataloader = dict(
-    batch_size=64,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='test',
-        test_mode=True,
-        pipeline=test_pipeline),
-)
+    val_dataloader, dataset=dict(val_dataloader['dataset'], split='test'))
 val_evaluator = dict(type='MLCMetric')
 test_evaluator = val_evaluator

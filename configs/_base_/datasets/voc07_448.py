@@ -1,48 +1,32 @@
 # PASCAL VOC 2007 (devkit layout), 448 x 448, train on trainval, test on test.
 # Difficult objects: counted as positives for training (as SALGL and MulCon
-# do); ignored in evaluation by the VOC protocol (gt_label_difficult).
+# do); ignored in evaluation by the VOC protocol, so the packed samples carry
+# gt_label_difficult to the metric.
+_base_ = ['./loaders_448.py']
 dataset_type = 'VOCDataset'
 data_root = 'data/VOCdevkit/VOC2007'
-meta_keys = ('sample_idx', 'img_path', 'ori_shape', 'img_shape',
-             'scale_factor', 'flip', 'flip_direction', 'gt_label_difficult')
-
+meta_keys = _base_.meta_keys + ('gt_label_difficult', )
+# The shared pipelines, packing the longer meta_keys.
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(448, 448)),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs', meta_keys=meta_keys),
+    *_base_.train_pipeline[:-1],
+    dict(type='PackInputs', meta_keys=meta_keys)
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(448, 448)),
-    dict(type='PackInputs', meta_keys=meta_keys),
+    *_base_.test_pipeline[:-1],
+    dict(type='PackInputs', meta_keys=meta_keys)
 ]
-
 train_dataloader = dict(
-    batch_size=16,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
         ann_file='ImageSets/Main/trainval.txt',
         difficult_as_positive=True,
-        pipeline=train_pipeline),
-)
+        pipeline=train_pipeline))
+# The train dataset on the test split, difficult objects not positives.
 val_dataloader = dict(
-    batch_size=32,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
+        train_dataloader['dataset'],
         ann_file='ImageSets/Main/test.txt',
         difficult_as_positive=False,
-        test_mode=True,
-        pipeline=test_pipeline),
-)
+        pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='MLCMetric')
-test_evaluator = val_evaluator

@@ -1,5 +1,6 @@
 # Linear-probe protocol for self-supervised backbones (Object-aware cropping,
-# main_lincls.py; methods/object_aware_cropping.md section 5), usable by
+# main_lincls.py; docs/reference/object_aware_cropping.md (Linear-probe
+# protocol)), usable by
 # every self-supervised method of mmmlc:
 # - ResNet-50 loaded from a pretraining checkpoint's `backbone.` weights and
 #   frozen, BN in eval mode (frozen_stages=4, norm_eval=True);
@@ -54,6 +55,16 @@ model = dict(
         init_cfg=dict(type='Normal', layer='Linear', std=0.01, bias=0.0)),
 )
 custom_hooks = [dict(type='PretrainedCheckHook', module='backbone')]
+# A random-init reference probe (the floor pretraining must beat) sets
+#   pretrained = None
+#   model = dict(backbone=dict(init_cfg={{_base_.random_init_cfg}}))
+#   custom_hooks = []   # nothing loaded, nothing for the check to check
+# random_init_cfg: mmpretrain ResNet's own init, as at the start of
+# pretraining (seeded by the config's seed).
+random_init_cfg = [
+    dict(type='Kaiming', layer=['Conv2d']),
+    dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
+]
 # No best-checkpoint selection: the test set is the only held-out split.
 default_hooks = dict(
     checkpoint=dict(interval=10, max_keep_ckpts=2, save_best=None))

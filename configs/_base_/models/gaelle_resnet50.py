@@ -1,15 +1,16 @@
-# GAELLE (Chen & Yeh, ICMR 2024), the reference's model (methods/gaelle.md
-# sections 2-4, README command): ResNet-50 (torchvision layout,
-# zero_init_residual=False, SyncBN), GAELLENeck (projection head g 2048 ->
-# 2048 -> 128 shared by the global embedding and the per-position semantic
-# attention, G = nmb_groups_heads 4 -> M = 32 local slots, local head h
-# 2048 -> 2048 -> 128), GAELLEHead (3000 global, 3000 local and 3000
-# local->global prototypes, tau 0.1, Sinkhorn 3 iterations eps 0.05, codes of
-# crops 0 and 1, loss (L_glb + L_loc + L_l2g) / 3, the reference's detached
-# L2G input). The schedule hooks (queue from epoch 7, prototypes frozen for
-# 5005 iterations) are in the schedule _base_ (gaelle_lars_coslr_400e.py).
-# Normalisation: SwAV's mean (0.485, 0.456, 0.406) and std (0.228, 0.224,
-# 0.225) x 255, std[0] = 0.228 being SwAV's typo kept for fidelity.
+# GAELLE (Chen & Yeh, ICMR 2024) as its reference code builds it
+# (docs/reference/gaelle.md, "Architecture" and "Training recipe"):
+# ResNet-50 (torchvision layout, zero_init_residual=False, SyncBN),
+# GAELLENeck (projection head g 2048 -> 2048 -> 128 shared by the global
+# embedding and the per-position semantic attention, G = 4 groups -> M = 32
+# local slots, local head h 2048 -> 2048 -> 128), GAELLEHead (3000 global,
+# 3000 local and 3000 local->global prototypes, tau 0.1, Sinkhorn 3
+# iterations with eps 0.05, codes of crops 0 and 1, loss (L_glb + L_loc +
+# L_l2g) / 3, the reference's detached L2G input). The schedule hooks
+# (queue from epoch 7, prototypes frozen for 5005 iterations) are in
+# configs/_base_/schedules/gaelle_lars_coslr_400e.py. Normalisation: SwAV's
+# mean (0.485, 0.456, 0.406) and std (0.228, 0.224, 0.225) x 255, std[0] =
+# 0.228 being SwAV's typo kept for fidelity.
 model = dict(
     type='GAELLE',
     data_preprocessor=dict(

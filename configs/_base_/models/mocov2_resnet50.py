@@ -1,5 +1,6 @@
 # MoCo-v2 ResNet-50 (Chen et al. 2020), the recipe of Object-aware cropping
-# (methods/object_aware_cropping.md section 1): torchvision-style ResNet-50
+# (Mishra et al. 2022; docs/reference/object_aware_cropping.md (MoCo-v2 as
+# the reference runs it)): torchvision-style ResNet-50
 # (stride on the 3x3 conv, zero_init_residual=False), MLP head
 # 2048 -> 2048 -> 128 without BN, queue K = 65536, key-encoder momentum
 # m = 0.999 (mmengine convention: momentum = 1 - m = 0.001), temperature

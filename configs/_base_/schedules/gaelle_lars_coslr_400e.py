@@ -1,13 +1,14 @@
-# GAELLE / SwAV pretraining schedule (methods/gaelle.md sections 3.4, 3.6,
-# 5): LARS on every parameter (apex LARC(trust 0.001, clip=False) around
-# SGD(momentum 0.9, wd 1e-6); BN and biases included, no paramwise
-# exclusions) -> LARSForeach; lr cosine per ITERATION from 0.6 to 0.0006
-# without warm-up, lr(t) = 6e-4 + (0.6 - 6e-4) (1 + cos(pi t / T)) / 2,
-# T = iterations of 400 epochs; global batch 128 (2 GPUs x 64). The feature
-# queue (3840 rows over all GPUs) starts at epoch 7; the prototypes are
-# frozen (grads None) for the first 5005 iterations. Mixed precision:
-# tools/train.py --amp (bf16 autocast, BF16OptimWrapper; the reference used
-# fp16 + GradScaler: --amp float16).
+# GAELLE / SwAV pretraining run of the reference (docs/reference/gaelle.md,
+# "Training recipe"): LARS (You et al., 2017) on every parameter, as apex
+# LARC(trust 0.001, clip=False) around SGD(momentum 0.9, wd 1e-6), BN and
+# biases included, no paramwise exclusions -> LARSForeach; lr cosine per
+# ITERATION from 0.6 to 0.0006 without warm-up,
+# lr(t) = 6e-4 + (0.6 - 6e-4) (1 + cos(pi t / T)) / 2, T = iterations of 400
+# epochs; global batch 128 (2 GPUs x 64). The feature queue (3840 rows over
+# all GPUs) starts at epoch 7; the prototypes are frozen (grads None) for
+# the first 5005 iterations. Mixed precision: tools/train.py
+# --amp (bf16 autocast, BF16OptimWrapper; the reference used fp16 +
+# GradScaler: --amp float16).
 max_epochs = 400
 optim_wrapper = dict(
     type='OptimWrapper',

@@ -1,10 +1,10 @@
-# SALGL's training recipe (spec ../shared/methods/salgl.md §3.1, official
-# argparse defaults): AdamW lr 1e-4, betas (0.9, 0.999) -> beta1 cycled as
-# below, eps 1e-8, weight decay 0.01 on every parameter, PyTorch's
-# OneCycleLR(max_lr=1e-4, pct_start=0.2) stepped per iteration over 80
-# epochs (start 1e-4 / 25 = 4e-6, cosine up to 1e-4 at epoch 16, cosine down
-# to 4e-10), for a total batch of 128; EMA of weights AND buffers with decay
-# 0.9997.
+# SALGL's training recipe (the reference's argparse defaults;
+# docs/reference/salgl.md, 'Training recipe' and 'EMA'): AdamW lr 1e-4,
+# betas (0.9, 0.999) -> beta1 cycled as below, eps 1e-8, weight decay 0.01
+# on every parameter, PyTorch's OneCycleLR(max_lr=1e-4, pct_start=0.2)
+# stepped per iteration over 80 epochs (start 1e-4 / 25 = 4e-6, cosine up to
+# 1e-4 at epoch 16, cosine down to 4e-10), for a total batch of 128; EMA of
+# weights AND buffers with decay 0.9997.
 max_epochs = 80
 lr = 1e-4
 warmup_epochs = 16  # pct_start 0.2 of 80

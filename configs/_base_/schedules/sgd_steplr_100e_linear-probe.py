@@ -1,5 +1,6 @@
-# Linear-probe schedule of Object-aware cropping (main_lincls.py, spec
-# section 5): SGD on the linear head only (the backbone is frozen), lr 30,
+# Linear-probe schedule of Object-aware cropping (the reference's
+# main_lincls.py; docs/reference/object_aware_cropping.md (Linear-probe
+# protocol)): SGD on the linear head only (the backbone is frozen), lr 30,
 # momentum 0.9, no weight decay, x0.1 at epochs 60 and 80, 100 epochs,
 # global batch 256. Evaluated every 10 epochs and at the end; report the
 # last epoch (the reference picks the best epoch on the test set).

@@ -1,6 +1,6 @@
 """Box-aware view transforms (object-aware cropping and its box sources)."""
 from .color_jitter import ColorJitterFixedHue, adjust_hue_bgr
-from .object_crops import DilatedObjectCrop, ObjectCrop, SceneCrop
+from .object_crops import ObjectCrop, SceneCrop
 from .proposal_file import ProposalTable, load_proposals, save_proposals
 from .proposals import LoadProposals
 from .select_box import FallbackCounter, SelectObjectBox
@@ -9,9 +9,8 @@ from .view_swap import RandomViewSwap
 from .multi_crop import BoxAwareRandomResizedCrop
 
 __all__ = [
-    'ColorJitterFixedHue', 'adjust_hue_bgr', 'DilatedObjectCrop',
-    'ObjectCrop', 'SceneCrop', 'ProposalTable', 'load_proposals',
-    'save_proposals', 'LoadProposals', 'FallbackCounter', 'SelectObjectBox',
+    'ColorJitterFixedHue', 'adjust_hue_bgr', 'ObjectCrop', 'SceneCrop',
+    'ProposalTable', 'load_proposals', 'save_proposals', 'LoadProposals', 'FallbackCounter', 'SelectObjectBox',
     'RandomSeparatedCrops', 'ViewBoxCrop', 'RandomViewSwap',
     'BoxAwareRandomResizedCrop'
 ]

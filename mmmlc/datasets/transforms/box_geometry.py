@@ -1,4 +1,9 @@
-"""Box geometry on ``x1, y1, x2, y2`` arrays (vectorised, pure numpy)."""
+"""Box geometry on ``x1, y1, x2, y2`` arrays (vectorised, pure numpy).
+
+Local rather than ``torchvision.ops``: data pipelines stay in numpy, and
+these broadcast element by element (torchvision's ``box_iou`` is pairwise,
+on tensors).
+"""
 from typing import Sequence, Union
 
 import numpy as np

@@ -3,18 +3,20 @@
 Two modes, both on boxes ``x1, y1, x2, y2`` (vectorised over leading
 dimensions, so ``(4,)`` and ``(N, 4)`` both work):
 
-* **faithful** (spec ``methods/object_aware_cropping.md`` 3.1-3.4): the
-  reference code's integer arithmetic, quirks included: floored pixel
+* **faithful** (``docs/reference/object_aware_cropping.md`` (Crop
+  arithmetic)): the reference code's integer arithmetic, quirks included:
+  truncated pixel
   boxes, dilation by ``delta`` times each edge's distance from the image
   origin, the 224-px minimum-size expansion with its four cases, no
   clipping, and PIL ``crop`` semantics (black outside the image).
-* **clean** (the default of the transforms; fixes spec 7.4.3-7.4.4):
+* **clean** (the default of the transforms; fixes quirks 3 and 4 of
+  ``docs/reference/object_aware_cropping.md`` (Quirks and switches)):
   dilation relative to the box size, everything clipped to the image, a
   minimum-size expansion that keeps the box inside the image, and a dilated
   crop that always contains the undilated one.
 
 The crop is returned at native resolution; resizing belongs to the view
-transform (spec 3.4).
+transform.
 """
 from typing import Tuple, Union
 
@@ -23,37 +25,12 @@ import numpy as np
 from .box_geometry import ArrayLike, as_boxes
 
 
-def normalized_to_pixels(xmin: ArrayLike, xmax: ArrayLike, ymin: ArrayLike,
-                         ymax: ArrayLike, width: int,
-                         height: int) -> np.ndarray:
-    """Spec 3.1: an OpenImages box ``(XMin, XMax, YMin, YMax)`` to pixels.
-
-    ``x1 = int(XMin * W), x2 = int(XMax * W), y1 = int(YMin * H),
-    y2 = int(YMax * H)`` with Python's ``int()`` (truncation; the values are
-    non-negative, so it is the floor), in float64 as the reference computes.
-
-    Args:
-        xmin (ArrayLike): XMin in [0, 1].
-        xmax (ArrayLike): XMax in [0, 1].
-        ymin (ArrayLike): YMin in [0, 1].
-        ymax (ArrayLike): YMax in [0, 1].
-        width (int): Image width W in pixels.
-        height (int): Image height H in pixels.
-
-    Returns:
-        np.ndarray: int64 boxes ``(..., 4)`` as ``x1, y1, x2, y2``.
-    """
-    coords = [
-        np.asarray(xmin, np.float64) * width,
-        np.asarray(ymin, np.float64) * height,
-        np.asarray(xmax, np.float64) * width,
-        np.asarray(ymax, np.float64) * height
-    ]
-    return np.trunc(np.stack(coords, axis=-1)).astype(np.int64)
-
-
 def floor_pixel_boxes(boxes: ArrayLike) -> np.ndarray:
-    """Spec 3.1 for boxes already in pixels (COCO): truncate to int.
+    """Pixel boxes to the reference's integers: ``int()``, i.e. truncation.
+
+    The reference computes ``int(XMin * W)`` etc. for OpenImages' normalised
+    boxes and ``int(x)`` for COCO's pixel boxes; datasets give pixels
+    ``XMin * W`` in float64, so truncating them is the same.
 
     Args:
         boxes (ArrayLike): ``(..., 4)`` pixel boxes.
@@ -65,14 +42,14 @@ def floor_pixel_boxes(boxes: ArrayLike) -> np.ndarray:
 
 
 def dilate_origin_scaled(boxes: ArrayLike, dilation: float) -> np.ndarray:
-    """Spec 3.2: the reference's dilation, scaled by distance to the origin.
+    """The reference's dilation, scaled by the distance to the origin.
 
     ``x1 -= int(d * x1), y1 -= int(d * y1), x2 += int(d * x2),
     y2 += int(d * y2)``: a box touching the top-left corner does not grow up
     or left, one near the bottom-right border grows past it. Not clipped.
 
     Args:
-        boxes (ArrayLike): int ``(..., 4)`` boxes (from 3.1).
+        boxes (ArrayLike): int ``(..., 4)`` boxes.
         dilation (float): delta, e.g. 0.2. 0 returns the boxes unchanged.
 
     Returns:
@@ -89,7 +66,7 @@ def dilate_origin_scaled(boxes: ArrayLike, dilation: float) -> np.ndarray:
 def _expand_axis_faithful(lo: np.ndarray, hi: np.ndarray, length: int,
                           min_size: int,
                           expand: int) -> Tuple[np.ndarray, np.ndarray]:
-    """Spec 3.3 on one axis; see :func:`expand_min_size_faithful`."""
+    """One axis of :func:`expand_min_size_faithful`."""
     small = (hi - lo) < min_size
     room_before = lo - expand > 0
     lo2 = np.where(room_before, lo - expand, 0)
@@ -105,7 +82,7 @@ def expand_min_size_faithful(boxes: ArrayLike,
                              height: int,
                              min_size: int = 224,
                              expand: int = 112) -> np.ndarray:
-    """Spec 3.3: the reference's minimum-size expansion, per axis.
+    """The reference's minimum-size expansion, per axis.
 
     For x (y alike with H): a side ``>= min_size`` is kept. Otherwise
     ``x1 -= expand`` if that stays ``> 0``, else ``x1 = 0, x2 = min_size``;
@@ -137,54 +114,24 @@ def faithful_crop_box(boxes: ArrayLike,
                       dilation: float = 0.0,
                       min_size: int = 224,
                       expand: int = 112) -> np.ndarray:
-    """Reference crop of pixel boxes: floor (3.1), dilate (3.2), expand (3.3).
+    """Reference crop of pixel boxes: truncate, dilate, expand.
+
+    The fidelity vectors of ``docs/reference/object_aware_cropping.md``
+    (Fidelity vectors) are stated for this function.
 
     Args:
         boxes (ArrayLike): ``(..., 4)`` pixel boxes (any float).
         width (int): Image width.
         height (int): Image height.
-        dilation (float): delta of 3.2. Defaults to 0.
-        min_size (int): S of 3.3. Defaults to 224.
-        expand (int): h of 3.3. Defaults to 112.
+        dilation (float): delta. Defaults to 0.
+        min_size (int): S, the minimum crop side. Defaults to 224.
+        expand (int): h, the context per side. Defaults to 112.
 
     Returns:
         np.ndarray: int64 crop boxes; may extend outside the image (the
-        region outside is black in the crop, spec 3.4).
+        region outside is black in the crop, as PIL's ``crop``).
     """
     boxes = dilate_origin_scaled(floor_pixel_boxes(boxes), dilation)
-    return expand_min_size_faithful(boxes, width, height, min_size, expand)
-
-
-def faithful_crop_box_normalized(xmin: ArrayLike,
-                                 xmax: ArrayLike,
-                                 ymin: ArrayLike,
-                                 ymax: ArrayLike,
-                                 width: int,
-                                 height: int,
-                                 dilation: float = 0.0,
-                                 min_size: int = 224,
-                                 expand: int = 112) -> np.ndarray:
-    """Reference crop of an OpenImages box ``(XMin, XMax, YMin, YMax)``.
-
-    Exactly spec 3.1 -> 3.2 -> 3.3; the test vectors T1-T6 of spec 7.1 are
-    stated in this form.
-
-    Args:
-        xmin (ArrayLike): XMin in [0, 1].
-        xmax (ArrayLike): XMax in [0, 1].
-        ymin (ArrayLike): YMin in [0, 1].
-        ymax (ArrayLike): YMax in [0, 1].
-        width (int): Image width.
-        height (int): Image height.
-        dilation (float): delta of 3.2. Defaults to 0.
-        min_size (int): S of 3.3. Defaults to 224.
-        expand (int): h of 3.3. Defaults to 112.
-
-    Returns:
-        np.ndarray: int64 crop boxes ``x1, y1, x2, y2``.
-    """
-    boxes = normalized_to_pixels(xmin, xmax, ymin, ymax, width, height)
-    boxes = dilate_origin_scaled(boxes, dilation)
     return expand_min_size_faithful(boxes, width, height, min_size, expand)
 
 
@@ -209,7 +156,7 @@ def dilate_box_relative(boxes: ArrayLike, dilation: float, width: float,
     """Clean dilation: each side moves out by ``delta * w / 2`` (or ``h``).
 
     The box grows by the factor ``1 + delta`` per axis around its centre,
-    then is clipped to the image (fixes spec 7.4.3).
+    then is clipped to the image (fixes quirk 3).
 
     Args:
         boxes (ArrayLike): ``(..., 4)`` float boxes.
@@ -301,7 +248,7 @@ def clean_crop_box(boxes: ArrayLike,
 
     ``C0 = expand(clip(box))``; with ``dilation > 0`` the dilated crop is
     ``union(C0, expand(dilate(clip(box))))``, so it always contains the
-    object crop (fixes spec 7.4.4, where the 224-px expansion can make the
+    object crop (fixes quirk 4, where the 224-px expansion can make the
     "dilated" crop smaller than the undilated one).
 
     Args:
@@ -332,7 +279,10 @@ def clean_crop_box(boxes: ArrayLike,
 def crop_with_padding(img: np.ndarray,
                       box: ArrayLike,
                       pad_value: Union[int, float] = 0) -> np.ndarray:
-    """Spec 3.4: PIL ``Image.crop`` semantics on an ``HxWxC`` array.
+    """PIL ``Image.crop`` semantics on an ``HxWxC`` array.
+
+    Local rather than ``mmcv.imcrop``, whose boxes include ``x2`` and
+    ``y2``: the reference crops with PIL's exclusive right and bottom edges.
 
     The output has size ``(y2 - y1, x2 - x1)``; the part of the box outside
     the image is filled with ``pad_value`` (PIL fills black). A box inside

@@ -1,6 +1,7 @@
 """SwAV multi-crop views that can be drawn around object boxes (GAELLE).
 
-SwAV's and GAELLE's ``MultiCropDataset`` (methods/gaelle.md section 1)
+SwAV's and GAELLE's ``MultiCropDataset`` (docs/reference/gaelle.md,
+"Multi-crop data"; SwAV, Sec. 3.2)
 makes 8 crops of every image: 2 x ``RandomResizedCrop(224, scale (0.14,
 1))`` and 6 x ``RandomResizedCrop(96, scale (0.05, 0.14))`` (ratio 3/4 -
 4/3, bilinear), each followed by a horizontal flip, colour jitter

@@ -1,4 +1,9 @@
-"""Object crop, dilated object crop and scene crop (spec 3, 4.1-4.3).
+"""Object crop, dilated object crop and scene crop.
+
+The crops of Object-aware cropping (Mishra et al., TMLR 2022): an
+object crop around one box, expanded to a minimum size, and a dilated crop
+of the same box; the reference's integer arithmetic is
+``docs/reference/object_aware_cropping.md`` (Crop arithmetic).
 
 They work on ``results['img']`` (``HxWxC`` uint8, as ``LoadImageFromFile``
 gives) and ``results['object_box']`` (written by
@@ -6,54 +11,18 @@ gives) and ``results['object_box']`` (written by
 whether the box came from annotations, a proposals file or CAMs. Each writes
 ``results['crop_box']`` (int ``x1, y1, x2, y2`` in pixels of the input
 image; in faithful mode it may extend past the image) so tools can show
-where a view came from. Use them inside ``MultiView``'s view pipelines.
-
-MoCo-v2 view transforms (spec 1, 3.5), BGR images as mmpretrain loads them::
-
-    photometric = [
-        dict(type='RandomApply', prob=0.8, transforms=[
-            # mmpretrain's ColorJitter overflows on negative hue (numpy 2)
-            dict(type='ColorJitterFixedHue', brightness=0.4, contrast=0.4,
-                 saturation=0.4, hue=0.1)]),
-        dict(type='RandomGrayscale', prob=0.2, keep_channels=True,
-             channel_weights=(0.114, 0.587, 0.2989)),
-        dict(type='GaussianBlur', magnitude_range=(0.1, 2.0),
-             magnitude_std='inf', prob=0.5),
-        dict(type='RandomFlip', prob=0.5),
-    ]
-    t_scene = [dict(type='RandomResizedCrop', scale=224,
-                    crop_ratio_range=(0.2, 1.0), backend='pillow'),
-               *photometric]
-    t_obj = [dict(type='RandomResizedCrop', scale=224,
-                  crop_ratio_range=(0.0, 1.0), backend='pillow'),
-             *photometric]       # rescale_parameter p: (p, 1.0)
-    t_fix = [dict(type='Resize', scale=(224, 224)), *photometric]
-
-Strategies (``PackInputs`` last; the first view is the query)::
-
-    # 4.1 Scene-Scene (MoCo-v2 baseline)
-    [dict(type='LoadImageFromFile'),
-     dict(type='MultiView', num_views=2, transforms=[t_scene]),
-     dict(type='PackInputs')]
-    # 4.2 Object-Object+Dilate ("ours"); per-image unit by default, wrap
-    # the dataset in ObjectInstanceDataset for one sample per object
-    [dict(type='LoadImageFromFile'),
-     dict(type='SelectObjectBox', box_source='gt'),
-     dict(type='MultiView', num_views=[1, 1], transforms=[
-         [dict(type='ObjectCrop'), *t_obj],
-         [dict(type='ObjectCrop', dilation=0.2), *t_scene]]),
-     dict(type='RandomViewSwap', prob=0.5),
-     dict(type='PackInputs')]
-    # 4.3 Object-Scene: [dict(type='SceneCrop'), *t_scene] and
-    #     [dict(type='ObjectCrop'), *t_fix] in the same way
-    # proposals instead of GT boxes: after LoadImageFromFile add
-    #     dict(type='LoadProposals', proposal_file=..., key='filename')
-    # and use SelectObjectBox(box_source='proposals')
+where a view came from. Use them first in ``MultiView``'s view pipelines,
+then the view transform; the pipelines of every crop strategy (Scene-Scene,
+Object-Object+Dilate clean and faithful, random separated crops) are
+``configs/_base_/pipelines/mocov2_views.py``. Object-Scene pairs
+``[dict(type='SceneCrop'), *t_scene]`` with ``[dict(type='ObjectCrop'),
+*t_fix]``.
 
 ``faithful=True`` reproduces the reference arithmetic exactly (224-px
 constants, origin-scaled dilation, black padding); the clean default fixes
-spec 7.4.3-7.4.4. On DigitScenes (128 px) use e.g. ``min_size=64,
-expand=32`` and ``scale=64`` in the view pipelines.
+quirks 3 and 4 of the same page (Quirks and switches). On DigitScenes
+(128 px) use e.g. ``min_size=64, expand=32`` and ``scale=64`` in the view
+pipelines.
 """
 from typing import Union
 
@@ -87,7 +56,7 @@ def _set_crop(results: dict, img: np.ndarray, box: np.ndarray) -> dict:
 
 @TRANSFORMS.register_module()
 class SceneCrop(BaseTransform):
-    """The whole image as the view's source (spec 4.1, 4.3).
+    """The whole image as the view's source (Scene-Scene, Object-Scene).
 
     An identity that makes a view pipeline read "scene" explicitly and
     records ``crop_box = (0, 0, W, H)``.
@@ -113,17 +82,19 @@ class SceneCrop(BaseTransform):
 class ObjectCrop(BaseTransform):
     """Object crop C0, or dilated object crop Cd with ``dilation > 0``.
 
-    Faithful (``faithful=True``, spec 3.1-3.4): floor the pixel box,
-    dilate every edge by ``int(dilation * coordinate)`` (origin-scaled,
-    unclipped), expand a side below ``min_size`` by ``expand`` per side
-    with the reference's border cases, and crop with PIL semantics (the
-    part outside the image is ``pad_value``, black in the reference).
+    Faithful (``faithful=True``; docs/reference/object_aware_cropping.md
+    (Crop arithmetic)): truncate the pixel box, dilate every edge by
+    ``int(dilation * coordinate)`` (origin-scaled, unclipped), expand a
+    side below ``min_size`` by ``expand`` per side with the reference's
+    border cases, and crop with PIL semantics (the part outside the image
+    is ``pad_value``, black in the reference).
 
-    Clean (default; fixes spec 7.4.3-7.4.4): clip the box, expand a side
-    below ``min_size`` to ``max(side + 2 * expand, min_size)`` around the
-    box inside the image, and for ``dilation > 0`` take the union of that
-    crop and the same expansion of the box grown by ``dilation * w / 2``
-    and ``dilation * h / 2`` per side, so Cd always contains C0. The crop
+    Clean (default; fixes quirks 3 and 4 of the same page (Quirks and
+    switches)): clip the box, expand a side below ``min_size`` to
+    ``max(side + 2 * expand, min_size)`` around the box inside the image,
+    and for ``dilation > 0`` take the union of that crop and the same
+    expansion of the box grown by ``dilation * w / 2`` and
+    ``dilation * h / 2`` per side, so Cd always contains C0. The crop
     lies inside the image: a plain slice, never padded.
 
     Without ``object_box`` (``SelectObjectBox`` found no box and set
@@ -137,8 +108,8 @@ class ObjectCrop(BaseTransform):
         dilation (float): delta; 0 gives the object crop C0. Defaults to 0.
         faithful (bool): Reference arithmetic instead of the clean one.
             Defaults to False.
-        min_size (int): Minimum crop side (S of spec 3.3). Defaults to 224.
-        expand (int): Context per side for a small box (h of spec 3.3).
+        min_size (int): Minimum crop side S. Defaults to 224.
+        expand (int): Context per side h for a small box.
             Defaults to 112.
         pad_value (int): Fill outside the image (faithful mode only).
             Defaults to 0.
@@ -209,24 +180,3 @@ class ObjectCrop(BaseTransform):
         return (f'{self.__class__.__name__}(dilation={self.dilation}, '
                 f'faithful={self.faithful}, min_size={self.min_size}, '
                 f'expand={self.expand}, pad_value={self.pad_value})')
-
-
-@TRANSFORMS.register_module()
-class DilatedObjectCrop(ObjectCrop):
-    """:class:`ObjectCrop` with the reference's default ``dilation=0.2``.
-
-    Args:
-        dilation (float): delta. Defaults to 0.2 (the reference default).
-        faithful (bool): Reference arithmetic. Defaults to False.
-        min_size (int): Minimum crop side. Defaults to 224.
-        expand (int): Context per side for small boxes. Defaults to 112.
-        pad_value (int): Fill outside the image (faithful). Defaults to 0.
-    """
-
-    def __init__(self,
-                 dilation: float = 0.2,
-                 faithful: bool = False,
-                 min_size: int = 224,
-                 expand: int = 112,
-                 pad_value: Union[int, float] = 0):
-        super().__init__(dilation, faithful, min_size, expand, pad_value)

@@ -1,4 +1,7 @@
-"""The proposals file: object boxes per image, made offline (spec 2.5).
+"""The proposals file: object boxes per image, made offline.
+
+The reference kept 10 BING boxes per image
+(docs/reference/object_aware_cropping.md (Box proposals)).
 
 Written by ``tools/proposals/selective_search.py`` (selective search or
 BING) or by any detector; read once by

@@ -72,7 +72,8 @@ class SelectObjectBox(BaseTransform):
     ``results['object_box']`` (float32 ``(4,)``). Place it before
     ``MultiView`` so that both views see the same box.
 
-    Sampling unit (spec 4.2, 7.4.2):
+    Sampling unit (docs/reference/object_aware_cropping.md (Sampling
+    unit)):
 
     - per image (the default: compute matches the scene baseline): a plain
       dataset, and a uniformly random box on every visit;

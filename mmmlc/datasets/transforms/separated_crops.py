@@ -1,4 +1,8 @@
-"""Random separated crops (spec 4.5): two square crops a radius apart.
+"""Random separated crops: two square crops a radius apart.
+
+A baseline in the reference code of Object-aware cropping (Mishra et al.,
+TMLR 2022): two scene crops a fixed distance apart, no box. The reference's
+sampling: docs/reference/object_aware_cropping.md (Random separated crops).
 
 The pair is drawn once per sample, before ``MultiView``, by
 :class:`RandomSeparatedCrops`, which stores both boxes in
@@ -48,10 +52,11 @@ class RandomSeparatedCrops(BaseTransform):
     accept candidate A (top-left at base + (dx, dy)) or else candidate B
     (bottom-right at base - (dx, dy)) if strictly inside.
 
-    Clean (default; fixes spec 7.4.10): the base is uniform over all
-    positions inside the image, the offset is on the circle
-    (``dx, dy = r cos t, r sin t`` with one uniform angle), and the partner
-    must lie inside the image.
+    Clean (default; fixes quirk 10 of
+    docs/reference/object_aware_cropping.md (Quirks and switches)): the
+    base is uniform over all positions inside the image, the offset is on
+    the circle (``dx, dy = r cos t, r sin t`` with one uniform angle), and
+    the partner must lie inside the image.
 
     No partner found: both views are the whole image (the reference uses
     T_scene there; here the view pipelines stay as configured), counted
@@ -95,7 +100,7 @@ class RandomSeparatedCrops(BaseTransform):
                                          log_interval)
 
     def side(self, width: int, height: int) -> int:
-        """Crop side for an image (spec 4.5 step 1).
+        """Crop side for an image (the reference's rule, both modes).
 
         Args:
             width (int): Image width.

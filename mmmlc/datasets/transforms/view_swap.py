@@ -1,4 +1,4 @@
-"""Random order of the two views of a pair (spec 4.2 step 6)."""
+"""Random order of the two views of a pair (Object-Object+Dilate)."""
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness

@@ -27,10 +27,10 @@ class FeatureQueueHook(Hook):
     ``model.start_queue(queue_length, batch_size)``: the first call
     allocates the queue (zeros), later ones keep it and reset its use
     flag, as the reference resets ``use_the_queue`` every epoch
-    (``methods/gaelle.md`` §3.4). The queue lives in the model's state
-    dict, so a resumed run keeps it; nothing is saved by this hook.
-    Before training, checks that ``queue_length`` is a multiple of the
-    global batch (images per GPU x GPUs).
+    (docs/reference/gaelle.md, "Feature queue"). The queue lives in the
+    model's state dict, so a resumed run keeps it; nothing is saved by
+    this hook. Before training, checks that ``queue_length`` is a
+    multiple of the global batch (images per GPU x GPUs).
 
     Args:
         queue_length (int): Rows over all GPUs. Defaults to 3840 (the
@@ -84,7 +84,8 @@ class PrototypeFreezeHook(Hook):
     Calls ``model.set_prototypes_frozen(runner.iter < frozen_iters)``
     before every iteration (global iterations counted from 0, so a
     resumed run freezes exactly as an uninterrupted one). While frozen
-    the prototypes' grads stay None (``methods/gaelle.md`` §3.6); under
+    the prototypes' grads stay None (docs/reference/gaelle.md,
+    "Prototype freezing"); under
     DDP set ``find_unused_parameters=True``.
 
     Args:

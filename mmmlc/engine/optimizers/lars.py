@@ -48,7 +48,8 @@ class LARSForeach(Optimizer):
 
     `Large Batch Training of Convolutional Networks
     <https://arxiv.org/abs/1708.03888>`_ (You et al. 2017), in the form of
-    SwAV's and GAELLE's ``main.py`` (methods/gaelle.md section 5). Per
+    SwAV's and GAELLE's ``main.py`` (docs/reference/gaelle.md, "Training
+    recipe"). Per
     parameter tensor ``w`` with gradient ``g`` (every tensor, BN weights and
     biases included: no exclusions)::
 

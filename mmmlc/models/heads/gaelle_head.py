@@ -55,7 +55,8 @@ def _warn_if_prototypes_leave_a_null_space(name: str, num: int,
 class GAELLEHead(BaseModule):
     r"""Prototypes and losses of GAELLE (and of SwAV without the local terms).
 
-    Spec ``methods/gaelle.md`` §3-4. From the neck's unit embeddings z
+    The reference's steps: docs/reference/gaelle.md ("SwAV core" to
+    "Total loss"). From the neck's unit embeddings z
     ``(V b, D)`` (V crops of b images, crop-major) and
     :math:`z^l` ``(2 b M, D_l)`` (view, image, slot):
 
@@ -72,7 +73,7 @@ class GAELLEHead(BaseModule):
        z^l_{v,j})` ``(2, b, K)`` predicts the global codes,
        :math:`L_{l2g}` (:func:`local_to_global_prediction_loss`);
     6. :math:`L = w_g L_{glb} + w_l L_{loc} + w_x L_{l2g}`, by default
-       :math:`(L_{glb} + L_{loc} + L_{l2g}) / 3` (spec §4.4).
+       :math:`(L_{glb} + L_{loc} + L_{l2g}) / 3`.
 
     Scores, codes and losses run in float32 with autocast off: the
     matrices are small and S/epsilon in a 16-bit type would distort the
@@ -92,7 +93,8 @@ class GAELLEHead(BaseModule):
     queue is (re)started, which matters only before it is full). After
     a load, the fill level is read from the loaded rows.
 
-    **Switches** (defaults: the reference, spec §10):
+    **Switches** (defaults: the reference; docs/reference/gaelle.md,
+    "Quirks and switches"):
 
     - ``l2g_detach`` (True): :math:`z^l` is detached in the cross-view
       term, so :math:`L_{l2g}` trains only W_x (the reference detaches
@@ -205,12 +207,13 @@ class GAELLEHead(BaseModule):
 
     # ------------------------------------------------ state the hooks drive
     def set_prototypes_frozen(self, frozen: bool) -> None:
-        """Freeze the prototypes (spec §3.6): their grads stay None.
+        """Freeze the prototypes: their grads stay None.
 
         While frozen, the matrices of ``frozen_prototypes`` enter the
         graph detached, so backward leaves their ``.grad`` None and the
         optimizer gives them no step, momentum or weight decay, as the
-        reference's ``p.grad = None``. Under DDP they are then unused
+        reference's ``p.grad = None`` (docs/reference/gaelle.md,
+        "Prototype freezing"). Under DDP they are then unused
         parameters: set ``find_unused_parameters=True``.
 
         Args:
@@ -279,7 +282,7 @@ class GAELLEHead(BaseModule):
     # ------------------------------------------------------------- the step
     @torch.no_grad()
     def normalize_prototypes(self) -> None:
-        """L2-normalise every prototype row in place (spec §3.1)."""
+        """L2-normalise every prototype row in place (SwAV, Sec. 3.1)."""
         for name in PROTOTYPE_NAMES:
             if hasattr(self, name):
                 weight = getattr(self, name).weight

@@ -16,7 +16,8 @@ class MaskedMultiLabelLinearClsHead(MultiLabelLinearClsHead):
     The loss of class c on image b is dropped when c is in the sample's
     ``gt_label_difficult`` and not in its ``gt_label`` (VOC: the class is
     present only as difficult objects), as SS-PRL / GAELLE's VOC linear
-    evaluation does with its label 255 (spec ``methods/gaelle.md`` §7).
+    evaluation does with its label 255 (docs/reference/gaelle.md,
+    "Linear probe").
     ``MLCMetric`` ignores the same entries in the mAP. mmpretrain's loss
     takes only per-sample weights, so the element-wise loss is masked here
     and reduced as the parent does: summed and divided by the batch size

@@ -12,8 +12,8 @@ from .per_class_head import PerClassLinearHead
 class SceneAwarePerClassHead(PerClassLinearHead):
     """:class:`PerClassLinearHead` that also trains the scene classifier.
 
-    Head of SALGL (Zhu et al., ICCV 2023; spec ``methods/salgl.md`` §2),
-    fed by :class:`SceneLabelGraphNeck` with
+    Head of SALGL (Zhu et al., ICCV 2023; docs/reference/salgl.md,
+    "Losses"), fed by :class:`SceneLabelGraphNeck` with
     ``(scene_probs (B, K), class_features (B, C, D))``. The total loss is
 
     .. math::

@@ -18,7 +18,8 @@ def scaled_asymmetric_loss(logits: Tensor,
     """Asymmetric loss, summed, divided by B*C and multiplied by ``scale``.
 
     Ridnik et al., "Asymmetric Loss For Multi-Label Classification",
-    ICCV 2021, in the form SALGL trains with (spec ``methods/salgl.md`` §2):
+    ICCV 2021, in the form SALGL trains with (docs/reference/salgl.md,
+    "Losses"):
 
     .. math::
         p = \\sigma(x), \\quad p_- = \\min(1 - p + m, 1) \\;(m > 0)

@@ -75,9 +75,9 @@ def batch_scene_balance(scene_probs: Tensor,
 class SceneEntropyLoss(nn.Module):
     """Registered :func:`sample_scene_entropy` (SALGL's ``sample_en``).
 
-    Zhu et al., ICCV 2023 (spec ``methods/salgl.md`` §2). Weight 1 in the
-    released recipe (third-party reproduction; the official training loop
-    is unreleased).
+    Zhu et al., ICCV 2023 (docs/reference/salgl.md, "Losses"). Weight 1 in
+    the released recipe (third-party reproduction; the official training
+    loop is unreleased).
 
     Args:
         loss_weight (float): Multiplier. Defaults to 1.
@@ -105,7 +105,7 @@ class SceneEntropyLoss(nn.Module):
 class SceneBalanceLoss(nn.Module):
     """Registered :func:`batch_scene_balance` (SALGL's ``batch_en``).
 
-    Zhu et al., ICCV 2023 (spec ``methods/salgl.md`` §2): the paper's
+    Zhu et al., ICCV 2023 (docs/reference/salgl.md, "Losses"): the paper's
     :math:`\\sum_k \\bar\\pi_k \\log \\bar\\pi_k - \\log(1/K)`, times 100
     in the code. ``scale`` is that 100, ``loss_weight`` the weight of the
     term in the total (1 in the released recipe).

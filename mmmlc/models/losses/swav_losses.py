@@ -1,8 +1,9 @@
 """SwAV swapped prediction and GAELLE's local variants, as pure functions.
 
-Notation of ``methods/gaelle.md``: temperature :math:`\\tau`, codes q
-from :func:`~mmmlc.models.utils.sinkhorn.sinkhorn_knopp` (no gradient),
-scores s (gradient), and
+Notation of docs/reference/gaelle.md ("SwAV core"): temperature
+:math:`\\tau`, codes q from
+:func:`~mmmlc.models.utils.sinkhorn.sinkhorn_knopp` (no gradient), scores s
+(gradient), and
 
 .. math::
     \\mathrm{CE}(q, s) = -\\mathrm{mean}_\\mathrm{rows} \\sum_k q_k
@@ -43,7 +44,7 @@ def _pairwise_code_cross_entropy(codes: Tensor, scores: Tensor,
 def global_swapped_prediction_loss(scores: Tensor, codes: Tensor,
                                    crops_for_assign: Sequence[int],
                                    temperature: float = 0.1) -> Tensor:
-    r"""SwAV's swapped prediction over all crops (spec §3.5).
+    r"""SwAV's swapped prediction over all crops (SwAV, Sec. 3.1-3.2).
 
     .. math::
         L_{glb} = \frac{1}{|A|} \sum_{a \in A} \frac{1}{V - 1}
@@ -81,7 +82,7 @@ def local_swapped_prediction_loss(scores: Tensor,
                                   codes: Tensor,
                                   slot_perms: Optional[Tensor] = None,
                                   temperature: float = 0.1) -> Tensor:
-    r"""GAELLE's local swapped prediction between two views (spec §4.2).
+    r"""GAELLE's local swapped prediction between two views.
 
     .. math::
         L_{loc} = \frac{1}{2} \sum_{a \in \{0, 1\}}
@@ -90,7 +91,8 @@ def local_swapped_prediction_loss(scores: Tensor,
     Slot j of view a is predicted by slot ``slot_perms[a, j]`` of the
     other view of the same image: one permutation per direction, shared
     by the batch (the reference draws a new one for each direction and
-    iteration). ``slot_perms=None`` pairs slot j with slot j.
+    iteration: docs/reference/gaelle.md, "Local swapped prediction").
+    ``slot_perms=None`` pairs slot j with slot j.
 
     Args:
         scores (Tensor): Local scores ``(2, b, M, K)`` (view, image, slot).
@@ -120,7 +122,7 @@ def local_swapped_prediction_loss(scores: Tensor,
 def local_to_global_prediction_loss(pooled_scores: Tensor,
                                     codes: Tensor,
                                     temperature: float = 0.1) -> Tensor:
-    r"""GAELLE's cross-view local -> global prediction (spec §4.3).
+    r"""GAELLE's cross-view local -> global prediction.
 
     .. math::
         L_{l2g} = \frac{1}{|V||A|} \sum_{v} \sum_{a}
@@ -128,7 +130,8 @@ def local_to_global_prediction_loss(pooled_scores: Tensor,
         t_v = W_x\, \frac{\bar z^l_v}{\|\bar z^l_v\|}
 
     Each local view's pooled score t_v predicts every global code, its
-    own view's included.
+    own view's included (docs/reference/gaelle.md, "Local-to-global
+    prediction").
 
     Args:
         pooled_scores (Tensor): ``(V, b, K)`` scores t of the slot-pooled

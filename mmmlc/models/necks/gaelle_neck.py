@@ -37,13 +37,16 @@ def position_batch_norm(x: Tensor, bn: nn.BatchNorm1d, sync: bool) -> Tensor:
     """Batch norm of ``(N, P, H)`` with statistics per position p.
 
     Equals calling ``bn`` on ``x[:, p]`` for p = 0..P-1 in turn (the
-    reference's per-position call of its projection head, spec §4.1):
+    reference's per-position call of its projection head:
+    docs/reference/gaelle.md, "Semantic attention"):
     mean and variance over the N rows of each (position, channel), the
     affine parameters shared, and the running statistics updated P times
     in that order (in closed form, as one update). With ``sync`` and
     more than one rank, the statistics are over the rows of all ranks,
     as torch's ``SyncBatchNorm`` computes them (its gradient included);
     P = 1 is an ordinary (Sync)BN call. Computed in float32 at least.
+    Local because torch's BN gives one set of statistics per call: the
+    reference's P calls would be a Python loop over positions.
     In eval mode (with running statistics) the running statistics
     normalise, as ``bn`` would.
 
@@ -118,7 +121,7 @@ def grouped_attention_pooling(
         logits: Tensor,
         num_groups: int,
         temperature: float = 1.0) -> Tuple[Tensor, Tensor]:
-    r"""GAELLE's semantic attention pooling into grouped slots (§4.1).
+    r"""GAELLE's semantic attention pooling into grouped slots.
 
     With attention logits :math:`u_p \in R^D` per position p of a map
     :math:`F \in R^{C \times P}`, :math:`\hat u_p = u_p / \|u_p\|`,
@@ -181,8 +184,9 @@ class GAELLENeck(BaseModule):
 
     Chen & Yeh, "Self-Supervised Multi-Label Classification with Global
     Context and Local Attention", ICMR 2024 (code:
-    https://github.com/chunyen5927/GAELLE; spec ``methods/gaelle.md`` §2,
-    §3.2, §4.1). With b images, V crops in resolution groups (the
+    https://github.com/chunyen5927/GAELLE; the reference's architecture and
+    attention: docs/reference/gaelle.md, "Architecture" and "Semantic
+    attention"). With b images, V crops in resolution groups (the
     backbone runs once per group), C channels:
 
     1. global: :math:`z_v = g(\mathrm{GAP}(F_v)) / \|\cdot\|` for every
@@ -203,7 +207,8 @@ class GAELLENeck(BaseModule):
     computes it from ``local_feat_dim`` in one place and ``feat_dim`` in
     another, equal at 128.
 
-    Switches (default: the reference, spec §10):
+    Switches (default: the reference; docs/reference/gaelle.md,
+    "Quirks and switches"):
 
     - ``attn_temperature`` (1.0): T of the softmax over positions.
     - ``position_wise_bn`` (True): False flattens all positions into one

@@ -22,7 +22,8 @@ class SceneLabelGraphNeck(BaseModule):
 
     Zhu et al., "Scene-Aware Label Graph Learning for Multi-Label Image
     Classification", ICCV 2023 (code: https://github.com/jasonseu/SALGL;
-    spec ``methods/salgl.md`` §1). In the paper's order, with B images,
+    the released model step by step: docs/reference/salgl.md,
+    "Architecture as released"). In the paper's order, with B images,
     N tokens of size D, K scenes, C classes, E-dim label embeddings:
 
     1. tokens X0 (B, N, D): a (B, D, H, W) map flattened row-major, or
@@ -91,8 +92,9 @@ class SceneLabelGraphNeck(BaseModule):
         num_scenes (int): Scenes K. Defaults to 6 (released COCO model;
             the reference's argparse default is 4, NUS-WIDE used 2).
         embedding_file (str, optional): ``.npy`` file of shape (C, E) with
-            the label embeddings (BERT: E = 768, see spec §4.4), cast to
-            float32. Required unless ``random_embedding``.
+            the label embeddings (BERT: E = 768; how they are made:
+            docs/reference/salgl.md, "Label embeddings"), cast to float32.
+            Required unless ``random_embedding``.
         embedding_dim (int): E. Defaults to 768 (BERT-base).
         random_embedding (bool): Use a trainable N(0, 1) (C, E) parameter
             instead of a file (the reference's ``embed_type=random``; also
@@ -282,7 +284,8 @@ class SceneLabelGraphNeck(BaseModule):
         of its own samples). In soft mode the returned tensor carries the
         gradient of this rank's increment to ``pi`` (the reference's
         all-gather drops it under DDP; we keep the local part so DDP
-        trains like a single process); the stored buffer never has one.
+        trains like a single process; docs/reference/salgl.md,
+        "Co-occurrence buffer"); the stored buffer never has one.
 
         Args:
             scene_probs (Tensor): pi, (B, K).

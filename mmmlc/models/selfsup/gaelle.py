@@ -14,7 +14,8 @@ class GAELLE(BaseSelfSupervisor):
 
     "Self-Supervised Multi-Label Classification with Global Context and
     Local Attention", doi 10.1145/3652583.3658026 (code:
-    https://github.com/chunyen5927/GAELLE; spec ``methods/gaelle.md``).
+    https://github.com/chunyen5927/GAELLE; its conventions:
+    docs/reference/gaelle.md).
     One training step, in the reference's order (b images per rank, 2
     crops of 224 and 6 of 96 px, C = 2048, D = 128, G = 4, M = 32):
 

@@ -17,8 +17,8 @@ class MoCoV2(MoCo):
     Momentum Contrast (`He et al., CVPR 2020
     <https://arxiv.org/abs/1911.05722>`_) with the v2 MLP projection and
     augmentations, as run by Object-aware cropping (Mishra et al., TMLR
-    2022; ``methods/object_aware_cropping.md`` section 1). One training step,
-    in this order:
+    2022; ``docs/reference/object_aware_cropping.md`` (MoCo-v2 as the
+    reference runs it)). One training step, in this order:
 
     1. Query :math:`q = \mathrm{normalize}(g(f_q(x_1)))`, ``(N, C)``, where
        ``x_1`` is the first packed view, ``f_q`` the backbone and ``g`` the
@@ -38,7 +38,9 @@ class MoCoV2(MoCo):
     ``momentum`` follows mmengine's convention, the weight of the *new*
     value: the paper's :math:`m = 0.999` is ``momentum=0.001``.
 
-    Same forward, loss, arguments and checkpoint keys as mmpretrain's
+    Local rather than mmpretrain's ``MoCo`` because that one reads the
+    device every step (a host sync; tested); otherwise the same forward,
+    loss, arguments and checkpoint keys as
     :class:`~mmpretrain.models.selfsup.MoCo` (``backbone.``, ``neck.``,
     ``head.``, ``encoder_k.module.{0,1}.`` and ``encoder_k.steps``,
     ``queue``, ``queue_ptr``), so checkpoints load either way. What differs

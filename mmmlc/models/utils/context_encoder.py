@@ -63,8 +63,9 @@ def sine_position_encoding(height: int,
 class ContextEncoderLayer(nn.Module):
     """Post-norm Transformer encoder layer with an optional position term.
 
-    SALGL's context encoder (spec ``methods/salgl.md`` §1.2 step 2): with
-    tokens X (B, N, D) and position encoding p (N, D) or None,
+    SALGL's context encoder (docs/reference/salgl.md, "Architecture as
+    released", step 2): with tokens X (B, N, D) and position encoding p
+    (N, D) or None,
 
     .. math::
         X \\leftarrow \\mathrm{LN}_1(X + \\mathrm{Drop}(\\mathrm{MHA}(

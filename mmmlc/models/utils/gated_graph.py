@@ -12,8 +12,9 @@ __all__ = ['GatedGraphPropagation']
 class GatedGraphPropagation(nn.Module):
     """Gated graph neural network over label nodes with shared weights.
 
-    SALGL's semantic interaction module (spec ``methods/salgl.md`` §1.2
-    step 7; Li et al., "Gated Graph Sequence Neural Networks", ICLR 2016).
+    SALGL's semantic interaction module (Zhu et al., ICCV 2023;
+    docs/reference/salgl.md, "Architecture as released", step 7; Li et al.,
+    "Gated Graph Sequence Neural Networks", ICLR 2016).
     With :math:`h^0 = F` (B, C, D) and a per-sample adjacency
     :math:`\\hat A` (B, C, C), each of the ``num_steps`` steps computes
 

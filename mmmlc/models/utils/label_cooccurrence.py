@@ -2,11 +2,11 @@
 
 The math of SALGL's scene-aware label co-occurrence module (Zhu et al.,
 "Scene-Aware Label Graph Learning for Multi-Label Image Classification",
-ICCV 2023; code https://github.com/jasonseu/SALGL; spec
-``methods/salgl.md`` §1.2 step 6 and §1.3) as pure, batched functions: no
-Python loop over samples, scenes or classes and no host synchronisation,
-so they run inside a training step at full speed and are testable without
-a model.
+ICCV 2023; code https://github.com/jasonseu/SALGL; the reference's rules:
+docs/reference/salgl.md, "Co-occurrence buffer") as pure, batched
+functions: no Python loop over samples, scenes or classes and no host
+synchronisation, so they run inside a training step at full speed and are
+testable without a model.
 
 Notation: B samples, C classes, K scenes; ``y`` multi-hot labels (B, C),
 ``w`` per-sample scene weights (B, K) (a one-hot argmax in hard mode, the

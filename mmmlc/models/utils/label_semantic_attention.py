@@ -11,8 +11,9 @@ __all__ = ['LabelSemanticAttention']
 class LabelSemanticAttention(nn.Module):
     """Pool image tokens into one feature per label, guided by its embedding.
 
-    SALGL's semantic attention module (spec ``methods/salgl.md`` §1.2
-    step 5). For label c with embedding e_c and token x_n:
+    SALGL's semantic attention module (Zhu et al., ICCV 2023;
+    docs/reference/salgl.md, "Architecture as released", step 5). For
+    label c with embedding e_c and token x_n:
 
     .. math::
         z_{c,n} = \\tanh((U x_n) \\odot (V e_c)), \\quad

@@ -11,11 +11,11 @@ def sinkhorn_knopp(scores: Tensor,
     r"""Soft codes Q from prototype scores, as SwAV's ``distributed_sinkhorn``.
 
     Caron et al., "Unsupervised Learning of Visual Features by Contrasting
-    Cluster Assignments", NeurIPS 2020, eq. (3): the codes maximise
+    Cluster Assignments", NeurIPS 2020, Sec. 3.1: the codes maximise
     :math:`\mathrm{Tr}(Q^\top S) + \epsilon H(Q)` over the transportation
     polytope where every sample carries mass 1/B and every prototype
-    1/K. The reference (``methods/gaelle.md`` §3.3), with the scores S
-    (n, K) of this rank's n samples and the global batch B:
+    1/K. The reference (docs/reference/gaelle.md, "Sinkhorn-Knopp"), with
+    the scores S (n, K) of this rank's n samples and the global batch B:
 
     1. :math:`Q = \exp(S / \epsilon)`, divided by its sum over all ranks;
     2. ``num_iters`` times: divide every prototype column by its sum over
@@ -30,7 +30,7 @@ def sinkhorn_knopp(scores: Tensor,
     column normalisations (all-reduced) and the row normalisations, which
     also makes it independent of how many samples each rank holds. The
     output equals the reference's to rounding (checked against the
-    spec's vectors, §11.1).
+    vectors of docs/reference/gaelle.md, "Fidelity vectors", 1).
 
     The prototype sums are all-reduced in every iteration, so under DDP
     with W ranks the result is the single-process result on the W

@@ -1,11 +1,15 @@
-"""Crop arithmetic: spec 7.1 vectors (faithful) and 7.2 properties."""
+"""Crop arithmetic: fidelity vectors (faithful) and invariants.
+
+Vectors and invariants: docs/reference/object_aware_cropping.md
+(Fidelity vectors, Invariants).
+"""
 import numpy as np
 import pytest
 from PIL import Image
 
 from mmmlc.datasets.transforms import box_geometry, box_ops
 
-# Spec 7.1: (W, H), (XMin, XMax, YMin, YMax), delta -> crop (x1, y1, x2, y2).
+# (W, H), (XMin, XMax, YMin, YMax), delta -> crop (x1, y1, x2, y2).
 VECTORS = [
     ('T1', (1024, 768), (0.40, 0.45, 0.50, 0.60), 0.0, (297, 272, 572, 572)),
     ('T1', (1024, 768), (0.40, 0.45, 0.50, 0.60), 0.2, (328, 308, 552, 552)),
@@ -21,29 +25,30 @@ VECTORS = [
 ]
 
 
+def _pixels(box, width, height):
+    """(XMin, XMax, YMin, YMax) to float64 pixels, as datasets give them."""
+    xmin, xmax, ymin, ymax = np.moveaxis(np.asarray(box, np.float64), -1, 0)
+    return np.stack(
+        [xmin * width, ymin * height, xmax * width, ymax * height], axis=-1)
+
+
 @pytest.mark.parametrize('name,size,box,delta,expected', VECTORS)
-def test_spec_vectors_exact(name, size, box, delta, expected):
+def test_fidelity_vectors_exact(name, size, box, delta, expected):
     width, height = size
-    crop = box_ops.faithful_crop_box_normalized(*box, width, height, delta)
-    assert tuple(crop.tolist()) == expected, name
-    # The same box given in pixels (float64, as datasets give it).
-    xmin, xmax, ymin, ymax = box
-    pixels = [xmin * width, ymin * height, xmax * width, ymax * height]
-    crop = box_ops.faithful_crop_box(pixels, width, height, delta)
+    crop = box_ops.faithful_crop_box(
+        _pixels(box, width, height), width, height, delta)
     assert tuple(crop.tolist()) == expected, name
 
 
-def test_spec_vectors_vectorised():
+def test_fidelity_vectors_vectorised():
     for (width, height) in {v[1] for v in VECTORS}:
         rows = [v for v in VECTORS if v[1] == (width, height)]
         for delta in (0.0, 0.2):
             sub = [v for v in rows if v[3] == delta]
             if not sub:
                 continue
-            boxes = np.array([v[2] for v in sub])
-            crops = box_ops.faithful_crop_box_normalized(
-                boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3], width,
-                height, delta)
+            boxes = _pixels([v[2] for v in sub], width, height)
+            crops = box_ops.faithful_crop_box(boxes, width, height, delta)
             assert crops.tolist() == [list(v[4]) for v in sub]
 
 
@@ -55,16 +60,15 @@ def _random_boxes(rng, num):
 
 
 def test_faithful_invariants():
-    """Spec 7.2 on 3000 random boxes and image sizes."""
+    """The invariants on 3000 random boxes and image sizes."""
     rng = np.random.default_rng(0)
     sizes, xs, ys = _random_boxes(rng, 3000)
     for (width, height), (x0, x1), (y0, y1) in zip(sizes, xs, ys):
         width, height = int(width), int(height)
-        base = box_ops.normalized_to_pixels(x0, x1, y0, y1, width, height)
-        c0 = box_ops.faithful_crop_box_normalized(x0, x1, y0, y1, width,
-                                                  height, 0.0)
-        cd = box_ops.faithful_crop_box_normalized(x0, x1, y0, y1, width,
-                                                  height, 0.2)
+        pixels = _pixels((x0, x1, y0, y1), width, height)
+        base = box_ops.floor_pixel_boxes(pixels)
+        c0 = box_ops.faithful_crop_box(pixels, width, height, 0.0)
+        cd = box_ops.faithful_crop_box(pixels, width, height, 0.2)
         for crop in (c0, cd):
             assert crop[2] - crop[0] >= 224 and crop[3] - crop[1] >= 224
         if min(width, height) >= 336:
@@ -81,7 +85,7 @@ def test_faithful_invariants():
 
 @pytest.mark.parametrize('min_size,expand', [(224, 112), (64, 32)])
 def test_clean_properties(min_size, expand):
-    """Clean mode on 3000 random boxes: spec 7.2 and the 7.4 fixes."""
+    """Clean mode on 3000 random boxes: the invariants and quirk fixes."""
     rng = np.random.default_rng(1)
     sizes, xs, ys = _random_boxes(rng, 3000)
     for (width, height), (x0, x1), (y0, y1) in zip(sizes, xs, ys):

@@ -1,4 +1,5 @@
-"""SwAV multi-crop (GAELLE spec 1) and its object-aware option."""
+"""SwAV multi-crop (docs/reference/gaelle.md, "Multi-crop data") and its
+object-aware option."""
 import copy
 import os.path as osp
 

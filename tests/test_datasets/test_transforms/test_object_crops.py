@@ -1,9 +1,8 @@
-"""ObjectCrop / DilatedObjectCrop / SceneCrop transforms."""
+"""ObjectCrop / SceneCrop transforms."""
 import numpy as np
 import pytest
 
-from mmmlc.datasets.transforms import (DilatedObjectCrop, ObjectCrop,
-                                       SceneCrop)
+from mmmlc.datasets.transforms import ObjectCrop, SceneCrop
 from mmmlc.registry import TRANSFORMS
 
 
@@ -15,7 +14,7 @@ def _results(img, box=None, **extra):
 
 
 def test_faithful_t4_crop_pixels_and_padding(ramp_image):
-    # Spec T4: 300 x 200, box (0.5, 0.6, 0.5, 0.6), delta 0.2 ->
+    # Fidelity vector T4: 300 x 200, box (0.5, 0.6, 0.5, 0.6), delta 0.2 ->
     # (-8, 0, 216, 224): 8 black columns left, 24 black rows below.
     box = [150.0, 100.0, 180.0, 120.0]
     out = ObjectCrop(dilation=0.2, faithful=True)(_results(ramp_image, box))
@@ -42,9 +41,9 @@ def test_clean_crop_is_a_slice_inside_the_image(ramp_image):
     assert out['crop_box'].tolist()[1::2] == [0, 200]
 
 
-def test_dilated_alias_and_registry(ramp_image):
-    assert DilatedObjectCrop().dilation == 0.2
-    built = TRANSFORMS.build(dict(type='DilatedObjectCrop', faithful=True))
+def test_built_from_the_registry(ramp_image):
+    built = TRANSFORMS.build(
+        dict(type='ObjectCrop', dilation=0.2, faithful=True))
     out = built(_results(ramp_image, [150.0, 100.0, 180.0, 120.0]))
     assert out['crop_box'].tolist() == [-8, 0, 216, 224]
 

@@ -1,4 +1,4 @@
-"""ObjectInstanceDataset: one sample per object box (spec 4.2)."""
+"""ObjectInstanceDataset: one sample per object box (the reference's unit)."""
 import numpy as np
 import pytest
 from mmengine.dataset import BaseDataset

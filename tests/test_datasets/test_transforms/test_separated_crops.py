@@ -1,4 +1,4 @@
-"""RandomSeparatedCrops + ViewBoxCrop (spec 4.5)."""
+"""RandomSeparatedCrops + ViewBoxCrop (random separated crops)."""
 import numpy as np
 import pytest
 

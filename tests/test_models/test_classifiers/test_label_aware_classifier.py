@@ -63,7 +63,8 @@ def test_released_config_builds(tmp_path):
     init_default_scope('mmmlc')
     model = MODELS.build(cfg.model)
     assert isinstance(model, LabelAwareClassifier)
-    # Spec §1.4: 117,948,561 parameters with the ResNet-101 backbone.
+    # 117,948,561 parameters with the ResNet-101 backbone:
+    # docs/reference/salgl.md, "Architecture as released".
     assert sum(p.numel() for p in model.parameters()) == 117_948_561
     neck = model.neck
     assert (neck.num_scenes, neck.normalize, neck.ignore_self,

@@ -1,4 +1,8 @@
-"""GAELLEHead: losses as the spec writes them, queue (§11.9), switches."""
+"""GAELLEHead: losses as the reference computes them, queue, switches.
+
+Vectors and conventions: docs/reference/gaelle.md ("Fidelity vectors" 9,
+"Feature queue", "Quirks and switches").
+"""
 import math
 
 import pytest
@@ -36,14 +40,15 @@ def _ce(code, score):
     return -(code * F.log_softmax(score / 0.1, dim=-1)).sum(-1).mean()
 
 
-def test_loss_as_written_in_the_spec():
+def test_loss_as_written_out_with_loops():
     head = _head()
     z, z_local = _embeddings()
     torch.manual_seed(5)
     losses = head.loss(z, z_local, BATCH)
     torch.manual_seed(5)
     perms = torch.rand(2, SLOTS).argsort(dim=1)
-    # Written out with loops, spec §3.5, §4.2, §4.3, §4.4.
+    # Written out with loops: docs/reference/gaelle.md, "SwAV core" to "Total
+    # loss".
     scores = head.prototypes(z).view(4, BATCH, K)
     codes = [sinkhorn_knopp(scores[a].detach()) for a in (0, 1)]
     glb = sum(

@@ -1,4 +1,7 @@
-"""Swapped-prediction functions: spec vectors §11.2, §11.5, §11.6 (fp64)."""
+"""Swapped-prediction functions on the reference's toy vectors (fp64).
+
+docs/reference/gaelle.md, "Fidelity vectors" 2, 5 and 6.
+"""
 import itertools
 
 import torch
@@ -14,7 +17,7 @@ D64 = torch.float64
 
 
 def _ce(code, score, tau=0.1):
-    """CE(q, s) written out, as the spec defines it."""
+    """CE(q, s) written out, as the reference computes it."""
     return -(code * F.log_softmax(score / tau, dim=-1)).sum(-1).mean()
 
 

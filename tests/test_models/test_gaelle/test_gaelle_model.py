@@ -1,4 +1,7 @@
-"""GAELLE model: gradient paths (§11.8), SwAV mode, checks, sync-free step."""
+"""GAELLE model: gradient paths, SwAV mode, checks, sync-free step.
+
+Gradient paths: docs/reference/gaelle.md, "Fidelity vectors" 8.
+"""
 import math
 
 import pytest

@@ -1,4 +1,7 @@
-"""GAELLENeck: attention pooling (§11.3, §11.4), per-position BN, shapes."""
+"""GAELLENeck: attention pooling, per-position BN, shapes.
+
+Attention vectors: docs/reference/gaelle.md, "Fidelity vectors" 3 and 4.
+"""
 import copy
 
 import pytest

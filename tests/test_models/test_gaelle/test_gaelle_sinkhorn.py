@@ -1,4 +1,7 @@
-"""sinkhorn_knopp: the spec's vectors (methods/gaelle.md §11.1), fp64."""
+"""sinkhorn_knopp on the reference's vectors, fp64.
+
+docs/reference/gaelle.md, "Fidelity vectors" 1.
+"""
 import pytest
 import torch
 from mmpretrain.models.losses.swav_loss import distributed_sinkhorn

@@ -1,4 +1,4 @@
-"""SALGL's losses against the values of ``methods/salgl.md`` §8."""
+"""SALGL's losses against docs/reference/salgl.md, "Fidelity vectors"."""
 import math
 
 import pytest

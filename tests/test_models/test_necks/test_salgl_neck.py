@@ -1,7 +1,7 @@
 """SceneLabelGraphNeck and its pure functions against hand-computed values.
 
-The numbers come from ``methods/salgl.md`` §8 "Fidelity checks" (computed
-from the authors' code) or are worked out by hand in the comments.
+The numbers come from docs/reference/salgl.md, "Fidelity vectors" (worked
+out from the reference's formulas), or by hand in the comments.
 """
 import math
 
@@ -18,8 +18,8 @@ from mmmlc.models.utils import (GatedGraphPropagation,
                                 hard_scene_assignment, label_cooccurrence,
                                 scene_adjacency, sine_position_encoding)
 
-# Spec example: y1=[1,1,0], y2=[1,0,1] in scene 0; y3=[1,1,1], y4=[0,1,0]
-# in scene 1.
+# docs/reference/salgl.md, "Fidelity vectors": y1=[1,1,0], y2=[1,0,1] in
+# scene 0; y3=[1,1,1], y4=[0,1,0] in scene 1.
 LABELS = torch.tensor([[1., 1, 0], [1, 0, 1], [1, 1, 1], [0, 1, 0]])
 SCENE_PROBS = torch.tensor([[.9, .1], [.6, .4], [.2, .8], [.3, .7]])
 M0 = [[2., 1, 1], [1, 1, 0], [1, 0, 1]]
@@ -198,7 +198,7 @@ def test_sine_position_encoding_by_hand():
     torch.testing.assert_close(pos, expected, atol=1e-4, rtol=0)
 
 
-def test_update_cooccurrence_spec_example():
+def test_update_cooccurrence_reference_example():
     neck = tiny_neck()
     updated = neck.update_cooccurrence(SCENE_PROBS, LABELS)
     assert neck.comatrix.tolist() == [M0, M1]
@@ -292,7 +292,7 @@ def test_scene_classifier_gradient_isolation():
     assert torch.count_nonzero(_scene_grad(False, 'cls')) == 0
     assert _scene_grad(False, 'entropy').abs().sum() > 0
     assert _scene_grad(False, 'balance').abs().sum() > 0
-    # Soft mode (spec §8): L_cls reaches W_s through pi.
+    # Soft mode: L_cls reaches W_s through pi.
     assert _scene_grad(True, 'cls').abs().sum() > 0
 
 
@@ -350,7 +350,8 @@ def test_checkpoint_with_other_scenes_or_classes(other, match):
 
 
 def test_released_param_count_and_shapes(tmp_path):
-    # Spec §1.4: R101, C = 80, K = 6, out-messages, BERT: head 75,448,401.
+    # docs/reference/salgl.md, "Architecture as released": R101, C = 80,
+    # K = 6, out-messages, BERT: head 75,448,401.
     path = tmp_path / 'bert.npy'
     np.save(path, np.zeros((80, 768), dtype=np.float32))
     neck = SceneLabelGraphNeck(
@@ -367,7 +368,7 @@ def test_released_param_count_and_shapes(tmp_path):
         semantic_attention=3_934_209,
         graph=37_761_024,
         fusion=8_390_656)
-    # Spec §8 shapes at 448 px: 14 x 14 = 196 tokens of 2048 channels.
+    # Shapes at 448 px: 14 x 14 = 196 tokens of 2048 channels.
     neck.eval()
     with torch.no_grad():
         out = neck.forward_with_details(torch.randn(1, 2048, 14, 14))
