@@ -213,15 +213,95 @@ def _fused_ema():
     return ema, ema(x).sum(), [x]
 
 
+# MulCon (Dao et al., Neurocomputing 2023): label-wise attention -> head
+# with a projector and the label-level supervised contrastive loss.
+def _label_wise_attention_neck():
+    neck = _build(
+        dict(type='LabelWiseAttentionNeck', in_channels=16,
+             num_classes=NUM_CLASSES, embed_dims=16, num_heads=4))
+    feats = _leaf(BATCH, 16, 3, 3)
+    (embeddings, ) = neck((feats, ))
+    assert embeddings.shape == (BATCH, NUM_CLASSES, 16)
+    return neck, embeddings.sum(), [feats]
+
+
+def _mulcon_head():
+    head = _build(
+        dict(type='MulConHead', num_classes=NUM_CLASSES, in_channels=16,
+             proj_channels=(16, 8),
+             contrastive_loss=dict(type='LabelSupConLoss')))
+    embeddings = _leaf(BATCH, NUM_CLASSES, 16)
+    losses = head.loss((embeddings, ), _samples())
+    assert set(losses) == {'loss_cls', 'loss_con'}
+    return head, sum(losses.values()), [embeddings]
+
+
+def _label_supcon_loss():
+    loss = _build(dict(type='LabelSupConLoss'))
+    # Two views of the two images; class 0 present everywhere.
+    embeddings = _leaf(2 * BATCH, NUM_CLASSES, 8)
+    targets = torch.cat([_targets(), _targets()])
+    targets[:, 0] = 1
+    value = loss(F.normalize(embeddings, dim=-1), targets)
+    return loss, value, [embeddings]
+
+
+def _mulcon_classifier():
+    model = _build(
+        dict(type='MulConClassifier',
+             data_preprocessor=dict(type='MultiViewDataPreprocessor',
+                                    mean=[128.] * 3, std=[64.] * 3),
+             backbone=TINY_RESNET,
+             neck=dict(type='LabelWiseAttentionNeck', in_channels=64,
+                       num_classes=NUM_CLASSES, embed_dims=16,
+                       num_heads=4),
+             head=dict(type='MulConHead', num_classes=NUM_CLASSES,
+                       in_channels=16, proj_channels=(16, 8),
+                       contrastive_loss=dict(type='LabelSupConLoss'))))
+    views = [torch.randint(0, 256, (BATCH, 3, 32, 32), dtype=torch.uint8)
+             for _ in range(2)]
+    return model, _model_loss(model, views), []
+
+
+# OASS (Xu et al., ICIP 2022): CAM head and the object-aware tiling
+# classifier on a stride-16 backbone.
+def _cam_head():
+    head = _build(dict(type='CAMHead', num_classes=NUM_CLASSES,
+                       in_channels=16))
+    feats = _leaf(BATCH, 16, 4, 4)
+    assert head((feats, )).shape == (BATCH, NUM_CLASSES)
+    losses = head.loss((feats, ), _samples())
+    return head, sum(losses.values()), [feats]
+
+
+def _oass_classifier():
+    model = _build(
+        dict(type='OASSClassifier',
+             backbone=dict(TINY_RESNET, strides=(1, 2, 2, 1)),
+             head=dict(type='CAMHead', num_classes=NUM_CLASSES,
+                       in_channels=64),
+             data_preprocessor=dict(type='ClsDataPreprocessor',
+                                    num_classes=NUM_CLASSES, to_onehot=True,
+                                    mean=[128.] * 3, std=[64.] * 3)))
+    inputs = torch.randint(0, 256, (BATCH, 3, 64, 64), dtype=torch.uint8)
+    return model, _model_loss(model, inputs), []
+
+
 MODEL_CASES = {
+    'CAMHead': _cam_head,
     'FusedExponentialMovingAverage': _fused_ema,
     'GAELLE': _gaelle,
     'GAELLEHead': _gaelle_head,
     'GAELLENeck': _gaelle_neck,
     'LabelAwareClassifier': _label_aware_classifier,
+    'LabelSupConLoss': _label_supcon_loss,
+    'LabelWiseAttentionNeck': _label_wise_attention_neck,
     'MaskedMultiLabelLinearClsHead': _masked_multilabel_head,
     'MoCoV2': _mocov2,
+    'MulConClassifier': _mulcon_classifier,
+    'MulConHead': _mulcon_head,
     'MultiViewDataPreprocessor': _multi_view_data_preprocessor,
+    'OASSClassifier': _oass_classifier,
     'PerClassLinearHead': _per_class_head('PerClassLinearHead'),
     'ScaledAsymmetricLoss': _loss('ScaledAsymmetricLoss'),
     'SceneAwarePerClassHead': _per_class_head('SceneAwarePerClassHead'),
