@@ -60,7 +60,7 @@ SIZES = dict(num_train=4, num_val=4, num_test=4)
 NAME = re.compile(
     r'(?P<algorithm>[a-z0-9][a-z0-9.-]*)_(?P<backbone>[a-z0-9-]+)_'
     r'(?P<gpus>\d+)xb(?P<batch>\d+)(?:-[a-z0-9.]+)*-\d+e_'
-    r'(?P<dataset>[a-z0-9]+)(?:-\d+px)+\.py')
+    r'(?P<dataset>[a-z0-9]+(?:-[a-z][a-z0-9]*)*)(?:-\d+px)+\.py')
 
 
 def _name(path):
@@ -139,7 +139,16 @@ def _replace_files(model_cfg, tmp_path):
 
 
 def _write_pretrained(model_cfg, tmp_path):
-    """Give each Pretrained init_cfg a checkpoint of a fresh module."""
+    """Give each Pretrained init_cfg a checkpoint of a fresh module, and a
+    model that starts from an earlier stage's checkpoint (a ``*checkpoint``
+    argument of the model, e.g. MulCon's ``stage_one_checkpoint``) one of
+    a fresh model of the same config."""
+    for key, value in list(model_cfg.items()):
+        if key.endswith('checkpoint') and isinstance(value, str):
+            model = MODELS.build(dict(model_cfg, **{key: None}))
+            path = tmp_path / f'{key}.pth'
+            torch.save(dict(state_dict=model.state_dict()), path)
+            model_cfg[key] = str(path)
     for i, node in enumerate(_pretrained_modules(model_cfg)):
         init = node['init_cfg']
         module = MODELS.build(dict(node, init_cfg=None))
