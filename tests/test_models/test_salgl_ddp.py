@@ -15,6 +15,9 @@ import torch.multiprocessing as mp
 import mmmlc  # noqa: F401
 from mmmlc.models.necks import SceneLabelGraphNeck
 
+# Multi-process DDP runs (about 10 s per process start): the e2e lane.
+pytestmark = pytest.mark.e2e
+
 WORLD_SIZE = 2
 NUM_STEPS = 2
 

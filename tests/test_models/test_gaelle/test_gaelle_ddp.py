@@ -21,6 +21,9 @@ from mmmlc.engine.hooks import FeatureQueueHook, PrototypeFreezeHook
 from mmmlc.models.heads import gaelle_head
 from mmmlc.models.utils import sinkhorn_knopp
 
+# Multi-process DDP runs (about 10 s per process start): the e2e lane.
+pytestmark = pytest.mark.e2e
+
 WORLD_SIZE = 2
 PER_RANK = 2
 STEPS = 3  # queue of 8 rows: filled by steps 1-2, used in step 3

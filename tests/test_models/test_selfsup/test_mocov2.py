@@ -274,6 +274,7 @@ def _free_port():
         return sock.getsockname()[1]
 
 
+@pytest.mark.e2e
 def test_ddp_queue_and_shuffle_bn_two_processes():
     world_size = 2
     result_queue = mp.get_context('spawn').SimpleQueue()
