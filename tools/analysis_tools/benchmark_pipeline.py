@@ -54,6 +54,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='timed rounds (default 7), after one warm-up')
     parser.add_argument('--samples', type=int, default=64,
                         help='samples per round (default 64)')
+    parser.add_argument('--pipeline', help='time this variable of the '
+                        'config (e.g. objobj_faithful_pipeline of '
+                        'configs/_base_/pipelines/mocov2_views.py) instead '
+                        'of train_dataloader.dataset.pipeline; needs '
+                        '--images')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
@@ -88,7 +93,15 @@ def main(argv=None) -> dict:
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    pipeline = cfg.train_dataloader.dataset.pipeline
+    if args.pipeline:
+        if not args.images:
+            raise ValueError('--pipeline needs --images DIR.')
+        if args.pipeline not in cfg:
+            raise KeyError(f'{args.config} has no variable '
+                           f'{args.pipeline!r}.')
+        pipeline = cfg[args.pipeline]
+    else:
+        pipeline = cfg.train_dataloader.dataset.pipeline
     infos = (image_folder_infos(args.images, seed=args.seed)
              if args.images else config_infos(cfg, 4 * args.samples))
     workers = 0 if args.no_loader else args.num_workers

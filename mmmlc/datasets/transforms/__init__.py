@@ -10,11 +10,14 @@ from .multi_crop import BoxAwareRandomResizedCrop
 from .fast_views import (FastColorJitter, FastGaussianBlur,
                          FastRandomGrayscale, FastRandomResizedCrop,
                          LoadImageFast)
+from .fast_randaugment import (FastAutoContrast, FastContrast, FastEqualize,
+                               FastSolarize)
 
 __all__ = [
     'ColorJitterFixedHue', 'adjust_hue_bgr', 'ObjectCrop', 'SceneCrop',
     'ProposalTable', 'load_proposals', 'save_proposals', 'LoadProposals', 'FallbackCounter', 'SelectObjectBox',
     'RandomSeparatedCrops', 'ViewBoxCrop', 'RandomViewSwap',
     'BoxAwareRandomResizedCrop', 'FastColorJitter', 'FastGaussianBlur',
-    'FastRandomGrayscale', 'FastRandomResizedCrop', 'LoadImageFast'
+    'FastRandomGrayscale', 'FastRandomResizedCrop', 'LoadImageFast',
+    'FastAutoContrast', 'FastContrast', 'FastEqualize', 'FastSolarize'
 ]

@@ -147,7 +147,7 @@ def test_colour_statistics_match_reference(name, reference):
     view = [step for step in view if step['type'] != 'ObjectCrop']
     img = _photo(96, 72)
     pil = Image.fromarray(img[..., ::-1].copy())
-    num = 300
+    num = 200
     _seed(1)
     ours = [np.ascontiguousarray(
         Compose(copy.deepcopy(view))(dict(img=img.copy()))['img'][..., ::-1])
@@ -159,11 +159,11 @@ def test_colour_statistics_match_reference(name, reference):
               .byte().permute(1, 2, 0).numpy() for _ in range(num)]
     b1, s1, g1, spread = _stats(ours)
     b2, s2, g2, _ = _stats(theirs)
-    # Two independent samples of 300 views: 4 standard errors.
+    # Two independent samples of 200 views: 4 standard errors.
     assert abs(b1 - b2) < 4 * spread * np.sqrt(2 / num)
     assert abs(s1 - s2) < 0.04
-    # Grey fraction: p = 0.2 (plus jitter-made greys); binomial sd ~0.023.
-    assert abs(g1 - 0.2) < 0.08 and abs(g2 - 0.2) < 0.08
+    # Grey fraction: p = 0.2 (plus jitter-made greys); binomial sd ~0.028.
+    assert abs(g1 - 0.2) < 0.1 and abs(g2 - 0.2) < 0.1
 
 
 def _write_jpeg(path, img, quality=90):
@@ -222,3 +222,45 @@ def test_truncated_and_corrupt_jpegs_name_the_file(tmp_path):
     with open(path, 'wb') as f:
         f.write(data + b'\x00\x00\n')
     assert LoadImageFast()(dict(img_path=path))['img'].shape == (90, 120, 3)
+
+
+@pytest.mark.parametrize('fast,plain', [
+    (dict(type='FastEqualize', prob=1.0), dict(type='Equalize', prob=1.0)),
+    (dict(type='FastAutoContrast', prob=1.0),
+     dict(type='AutoContrast', prob=1.0)),
+    (dict(type='FastSolarize', magnitude_range=(256, 0), prob=1.0),
+     dict(type='Solarize', magnitude_range=(256, 0), prob=1.0)),
+    (dict(type='FastContrast', magnitude_range=(0, 0.9), prob=1.0),
+     dict(type='Contrast', magnitude_range=(0, 0.9), prob=1.0)),
+])
+def test_randaugment_tables_equal_mmpretrain_ops(fast, plain):
+    init_default_scope('mmmlc')
+    from mmmlc.registry import TRANSFORMS
+    extra = dict(magnitude_level=9, magnitude_std='inf', total_level=10)
+    if 'magnitude_range' in fast:
+        fast, plain = dict(fast, **extra), dict(plain, **extra)
+    ours, theirs = TRANSFORMS.build(fast), TRANSFORMS.build(plain)
+    for seed in range(5):
+        img = _photo(64, 48, ('china.jpg', 'flower.jpg')[seed % 2])
+        _seed(seed)
+        a = ours(dict(img=img.copy()))['img']
+        _seed(seed)
+        b = theirs(dict(img=img.copy()))['img']
+        assert a.shape == b.shape and a.dtype == np.uint8
+        # Exact but for Contrast's float32 rounding.
+        assert np.abs(a.astype(int) - b).max() <= 1
+
+
+def test_salgl_fast_and_plain_pipelines_agree(tmp_path):
+    init_default_scope('mmmlc')
+    cfg = Config.fromfile(osp.join(PIPELINES, 'salgl_randaug-448px.py'))
+    path = _write_jpeg(tmp_path / 'p.jpg', _photo(640, 480))
+    fast = Compose(copy.deepcopy(cfg.train_pipeline))
+    plain = Compose(plain_pipeline_cfg(cfg.train_pipeline))
+    for seed in range(6):
+        _seed(seed)
+        a = fast(dict(img_path=path, gt_label=[0]))['inputs']
+        _seed(seed)
+        b = plain(dict(img_path=path, gt_label=[0]))['inputs']
+        assert tuple(a.shape) == (3, 448, 448) == tuple(b.shape)
+        assert (a.int() - b.int()).abs().max() <= 1
