@@ -13,7 +13,7 @@ import random
 import statistics
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Sequence
 
 import cv2
 import numpy as np
@@ -173,7 +173,6 @@ class Contender:
     name: str
     dataset: PipelineDataset
     rates: List[float] = field(default_factory=list)
-    loader: Optional[object] = None
 
     def median(self) -> float:
         return statistics.median(self.rates)
@@ -193,19 +192,28 @@ def _run_once(contender: Contender, indices: List[int]) -> float:
     return len(indices) / (time.perf_counter() - start)
 
 
-def _run_loader(contender: Contender, num_batches: int,
+def _run_loader(contender: Contender, num_workers: int, num_batches: int,
                 batch_size: int) -> float:
-    """Samples/s of ``num_batches`` batches of a persistent loader."""
-    iterator = contender.loader
+    """Samples/s of ``num_batches`` batches from fresh loader workers.
+
+    The first batch (worker start) is not timed; the workers stop before
+    the next contender runs, so none works ahead in the background.
+    """
+    sampler = torch.utils.data.RandomSampler(
+        contender.dataset, replacement=True,
+        num_samples=(num_batches + 1) * batch_size)
+    loader = torch.utils.data.DataLoader(
+        contender.dataset, batch_size=batch_size, sampler=sampler,
+        num_workers=num_workers, worker_init_fn=_one_thread,
+        collate_fn=default_collate)
+    iterator = iter(loader)
+    next(iterator)
     start = time.perf_counter()
     for _ in range(num_batches):
         next(iterator)
-    return num_batches * batch_size / (time.perf_counter() - start)
-
-
-def _endless(loader):
-    while True:
-        yield from loader
+    rate = num_batches * batch_size / (time.perf_counter() - start)
+    del iterator
+    return rate
 
 
 def benchmark(contenders: List[Contender], rounds: int, samples: int,
@@ -219,7 +227,8 @@ def benchmark(contenders: List[Contender], rounds: int, samples: int,
         samples (int): Samples per round (rounded up to whole batches with
             a loader).
         num_workers (int): 0: the pipeline in this process (no loader);
-            else a persistent DataLoader with that many workers.
+            else a DataLoader with that many workers, started afresh for
+            every contender and round (its first batch untimed).
         batch_size (int): Loader batch size. Defaults to 32.
         seed (int): Seed of Python, numpy and torch. Defaults to 0.
 
@@ -233,17 +242,10 @@ def benchmark(contenders: List[Contender], rounds: int, samples: int,
     size = len(contenders[0].dataset)
     if num_workers > 0:
         num_batches = max(1, -(-samples // batch_size))
-        for contender in contenders:
-            contender.loader = _endless(torch.utils.data.DataLoader(
-                contender.dataset, batch_size=batch_size, shuffle=True,
-                num_workers=num_workers, persistent_workers=True,
-                worker_init_fn=_one_thread, collate_fn=default_collate,
-                drop_last=True))
-            _run_loader(contender, num_batches, batch_size)  # warm-up
         for _ in range(rounds):
             for contender in contenders:
-                contender.rates.append(
-                    _run_loader(contender, num_batches, batch_size))
+                contender.rates.append(_run_loader(
+                    contender, num_workers, num_batches, batch_size))
         return contenders
     for round_index in range(rounds + 1):
         indices = [(round_index * samples + i) % size

@@ -21,7 +21,6 @@ import random
 from typing import Callable, Dict, List
 
 import numpy as np
-import torch
 from PIL import Image, ImageDraw, ImageFilter
 from torchvision import transforms as T
 
@@ -136,8 +135,9 @@ class ReferencePipeline:
             views = [view(crop) for view, crop in zip(self.views, crops)]
         else:
             views = [view(img) for view in self.views]
-        return dict(inputs=views if len(views) > 1 else views[0],
-                    gt_label=torch.as_tensor(info['gt_label']))
+        # Labels are left out: their varying length needs a custom collate,
+        # which the references' loaders (labels unused in SSL) do not have.
+        return dict(inputs=views if len(views) > 1 else views[0])
 
     def __repr__(self) -> str:
         return f'{self.__class__.__name__}(method={self.method!r})'

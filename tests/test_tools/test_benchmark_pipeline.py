@@ -95,3 +95,8 @@ def test_tool_prints_rates_and_ratios(tmp_path, capsys):
     assert all(v[0] > 0 for k, v in result.items() if k != 'ratio')
     printed = capsys.readouterr().out
     assert 'ratio ours / reference-objcrop' in printed
+    # Through a DataLoader (fresh workers per contender and round).
+    result = main([OBJOBJ, '--images', str(tmp_path), '--num-workers', '1',
+                   '--batch-size', '2', '--compare', 'reference',
+                   '--rounds', '1', '--samples', '2'])
+    assert set(result) == {'ours', 'reference-objcrop', 'ratio'}

@@ -8,7 +8,7 @@ Example (the one behind docs/benchmarks.md, Data pipeline throughput)::
 
 Runs the config's ``train_dataloader.dataset.pipeline`` over the config's
 train set (``--images DIR``: the JPEGs of a folder with synthetic boxes and
-labels instead) in this process (``--no-loader``) or through a persistent
+labels instead) in this process (``--no-loader``) or through a
 DataLoader (``--num-workers N``, ``--batch-size B``). ``--compare
 reference`` adds the reference-style PIL/torchvision pipeline of the same
 method (objcrop, scene, SwAV multi-crop or SALGL, chosen from the pipeline;
