@@ -9,6 +9,10 @@
 # and a dataset base (../datasets/*_mocov2.py) adds its dataset to the
 # loader below.
 view_size = 224
+# The view transforms' fast path (uint8 OpenCV, the same random draws;
+# docs/benchmarks.md, Data pipeline throughput); False runs the plain
+# PIL-backed code of mmpretrain / mmcv.
+fast_views = True
 # MoCo-v2 "aug-plus" after the crop: ColorJitter(0.4, 0.4, 0.4, 0.1) p=0.8,
 # grayscale p=0.2, blur sigma ~ U[0.1, 2] p=0.5, horizontal flip p=0.5.
 color_jitter = dict(
@@ -17,32 +21,36 @@ color_jitter = dict(
     transforms=[
         # mmpretrain's ColorJitter overflows on a negative hue (numpy 2).
         dict(
-            type='ColorJitterFixedHue',
+            type='FastColorJitter',
             brightness=0.4,
             contrast=0.4,
             saturation=0.4,
-            hue=0.1)
+            hue=0.1,
+            fast=fast_views)
     ])
 grayscale = dict(
-    type='RandomGrayscale',
+    type='FastRandomGrayscale',
     prob=0.2,
     keep_channels=True,
-    channel_weights=(0.114, 0.587, 0.2989))
+    channel_weights=(0.114, 0.587, 0.2989),
+    fast=fast_views)
 blur = dict(
-    type='GaussianBlur',
+    type='FastGaussianBlur',
     magnitude_range=(0.1, 2.0),
     magnitude_std='inf',
-    prob=0.5)
+    prob=0.5,
+    fast=fast_views)
 flip = dict(type='RandomFlip', prob=0.5, direction='horizontal')
 photometric = [color_jitter, grayscale, blur, flip]
 
 # T_scene: RandomResizedCrop(224, scale (0.2, 1)), PIL bilinear.
 t_scene = [
     dict(
-        type='RandomResizedCrop',
+        type='FastRandomResizedCrop',
         scale=view_size,
         crop_ratio_range=(0.2, 1.0),
-        backend='pillow'),
+        backend='pillow',
+        fast=fast_views),
     *photometric,
 ]
 # T_obj, the object crop's view: scale (0.2, 1) like T_scene (clean); the
@@ -61,7 +69,7 @@ object_view_faithful = [dict(object_view[0], faithful=True), *t_obj_faithful]
 dilated_view_faithful = [dict(dilated_view[0], faithful=True), *t_scene]
 
 # Boxes, proposals and the reference use the stored frame (PIL, no EXIF).
-load = dict(type='LoadImageFromFile', color_type='color_ignore_orientation')
+load = dict(type='LoadImageFast', fast=fast_views)
 select_box = dict(type='SelectObjectBox', box_source='gt')
 # Either crop is the query (the first view) half of the time.
 view_swap = dict(type='RandomViewSwap', prob=0.5)

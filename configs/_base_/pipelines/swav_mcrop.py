@@ -9,6 +9,10 @@
 # mmcv loads them. The dataset fragments (configs/_base_/datasets/
 # *_swav-mcrop.py) put these views into their loaders.
 num_crops = [2, 6]
+# The view transforms' fast path (uint8 OpenCV, the same random draws;
+# docs/benchmarks.md, Data pipeline throughput); False runs the plain
+# PIL-backed code of mmpretrain / mmcv.
+fast_views = True
 swav_colour = [
     dict(
         type='RandomApply',
@@ -16,23 +20,26 @@ swav_colour = [
         transforms=[
             # mmpretrain's ColorJitter overflows on negative hue (numpy 2).
             dict(
-                type='ColorJitterFixedHue',
+                type='FastColorJitter',
                 brightness=0.8,
                 contrast=0.8,
                 saturation=0.8,
-                hue=0.2)
+                hue=0.2,
+                fast=fast_views)
         ]),
     dict(
-        type='RandomGrayscale',
+        type='FastRandomGrayscale',
         prob=0.2,
         keep_channels=True,
-        channel_weights=(0.114, 0.587, 0.2989)),
+        channel_weights=(0.114, 0.587, 0.2989),
+        fast=fast_views),
 ]
 swav_blur = dict(
-    type='GaussianBlur',
+    type='FastGaussianBlur',
     magnitude_range=(0.1, 2.0),
     magnitude_std='inf',
-    prob=0.5)
+    prob=0.5,
+    fast=fast_views)
 swav_photometric = [
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     *swav_colour,
@@ -40,21 +47,23 @@ swav_photometric = [
 ]
 global_view = [
     dict(
-        type='BoxAwareRandomResizedCrop',
+        type='FastRandomResizedCrop',
         scale=224,
-        crop_ratio_range=(0.14, 1.0)),
+        crop_ratio_range=(0.14, 1.0),
+        fast=fast_views),
     *swav_photometric,
 ]
 local_view = [
     dict(
-        type='BoxAwareRandomResizedCrop',
+        type='FastRandomResizedCrop',
         scale=96,
-        crop_ratio_range=(0.05, 0.14)),
+        crop_ratio_range=(0.05, 0.14),
+        fast=fast_views),
     *swav_photometric,
 ]
 train_pipeline = [
     # The reference reads with PIL, which ignores EXIF orientation.
-    dict(type='LoadImageFromFile', color_type='color_ignore_orientation'),
+    dict(type='LoadImageFast', fast=fast_views),
     dict(
         type='MultiView',
         num_views=num_crops,

@@ -7,10 +7,17 @@ from .select_box import FallbackCounter, SelectObjectBox
 from .separated_crops import RandomSeparatedCrops, ViewBoxCrop
 from .view_swap import RandomViewSwap
 from .multi_crop import BoxAwareRandomResizedCrop
+from .fast_views import (FastColorJitter, FastGaussianBlur,
+                         FastRandomGrayscale, FastRandomResizedCrop,
+                         LoadImageFast)
+from .fast_randaugment import (FastAutoContrast, FastContrast, FastEqualize,
+                               FastSolarize)
 
 __all__ = [
     'ColorJitterFixedHue', 'adjust_hue_bgr', 'ObjectCrop', 'SceneCrop',
     'ProposalTable', 'load_proposals', 'save_proposals', 'LoadProposals', 'FallbackCounter', 'SelectObjectBox',
     'RandomSeparatedCrops', 'ViewBoxCrop', 'RandomViewSwap',
-    'BoxAwareRandomResizedCrop'
+    'BoxAwareRandomResizedCrop', 'FastColorJitter', 'FastGaussianBlur',
+    'FastRandomGrayscale', 'FastRandomResizedCrop', 'LoadImageFast',
+    'FastAutoContrast', 'FastContrast', 'FastEqualize', 'FastSolarize'
 ]

@@ -115,9 +115,10 @@ class BoxAwareRandomResizedCrop(RandomResizedCrop):
                  backend: str = 'pillow',
                  box_key: Optional[str] = None,
                  log_interval: int = 100) -> None:
-        if not (0 < crop_ratio_range[0] <= crop_ratio_range[1] <= 1):
+        # low = 0 is the faithful objcrop T_obj (the reference's U(0, 1)).
+        if not (0 <= crop_ratio_range[0] <= crop_ratio_range[1] <= 1):
             raise ValueError(
-                'crop_ratio_range must satisfy 0 < low <= high <= 1 (a '
+                'crop_ratio_range must satisfy 0 <= low <= high <= 1 (a '
                 f'fraction of the image area), got {crop_ratio_range}.')
         if box_key is not None and box_key not in BOX_KEYS:
             raise ValueError(f'box_key must be None or one of {BOX_KEYS}, '
@@ -184,6 +185,15 @@ class BoxAwareRandomResizedCrop(RandomResizedCrop):
                                height - crop_h))
         return offset_h, offset_w, crop_h, crop_w
 
+    def resize(self, img: np.ndarray) -> np.ndarray:
+        """Resize the crop to ``scale`` (``FastRandomResizedCrop`` overrides
+        it)."""
+        return mmcv.imresize(
+            img,
+            tuple(self.scale[::-1]),
+            interpolation=self.interpolation,
+            backend=self.backend)
+
     def transform(self, results: dict) -> dict:
         """Crop, resize and record ``crop_box``.
 
@@ -201,12 +211,8 @@ class BoxAwareRandomResizedCrop(RandomResizedCrop):
                 f'{type(img).__name__} for {sample_name(results)}.')
         offset_h, offset_w, crop_h, crop_w = self.crop_params(
             img, self._pick_box(results))
-        img = img[offset_h:offset_h + crop_h, offset_w:offset_w + crop_w]
-        img = mmcv.imresize(
-            img,
-            tuple(self.scale[::-1]),
-            interpolation=self.interpolation,
-            backend=self.backend)
+        img = self.resize(
+            img[offset_h:offset_h + crop_h, offset_w:offset_w + crop_w])
         results['img'] = img
         results['img_shape'] = img.shape[:2]
         results['crop_box'] = np.array(
