@@ -7,6 +7,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmmlc  # noqa: F401  (compatibility set-up, registries)
+from mmmlc.apis.test_options import add_test_options
 from mmmlc.utils.setup_env import setup_cpu_distributed, teardown_distributed
 
 
@@ -20,6 +21,20 @@ def parse_args():
         help='write per-image scores and labels to this .npz file '
         '(img_paths, scores (N, C), targets (N, C) with 1/0/-1=difficult, '
         'classes)')
+    parser.add_argument(
+        '--weights',
+        choices=['ema', 'raw'],
+        help="test the EMA or the raw weights (default: what the "
+        "checkpoint's state_dict holds, EMA when trained with an EMAHook)")
+    parser.add_argument(
+        '--ema', dest='weights', action='store_const', const='ema',
+        help='same as --weights ema')
+    parser.add_argument(
+        '--thresholds',
+        default='auto',
+        help='per-class thresholds JSON to report CP..OF1 at as well; '
+        "'auto' (default) takes <checkpoint stem>.thresholds.json if it "
+        "exists, 'none' skips it")
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -60,7 +75,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
             dict(type='DumpMultiLabelPredictions', out_file=args.out)
         ]
     cfg.launcher = args.launcher
-    return cfg
+    thresholds = None if args.thresholds == 'none' else args.thresholds
+    return add_test_options(cfg, args.checkpoint, args.weights, thresholds)
 
 
 def main():
