@@ -7,7 +7,7 @@ could not be read (it is skipped; the count is printed at the end).
 ``--show-dir`` saves each image with its predicted labels drawn on it.
 Labels use the per-class thresholds of ``<checkpoint stem>.thresholds.json``
 when it exists (tools/analysis_tools/fit_thresholds.py), else ``--thr``.
-See docs/user_guides/use_a_trained_model.md.
+See docs/use_a_trained_model.md.
 """
 import argparse
 import json

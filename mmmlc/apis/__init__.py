@@ -1,6 +1,6 @@
 """Using a trained model: inference, decision thresholds, weight choice.
 
-See docs/user_guides/use_a_trained_model.md.
+See docs/use_a_trained_model.md.
 """
 from .fitted_threshold_metric import FittedThresholdMetric
 from .inferencer import MultiLabelInferencer, list_images

@@ -15,7 +15,7 @@ predicts depend on the rule that turns those into yes/no. Three rules:
 Scores and targets follow :mod:`mmmlc.evaluation.functional`: ``scores``
 ``(N, C)``, ``targets`` ``(N, C)`` with 1 positive, 0 negative and -1
 ignored (VOC difficult), ignored entries play no part in a fit. See
-docs/user_guides/use_a_trained_model.md.
+docs/use_a_trained_model.md.
 """
 import json
 import os

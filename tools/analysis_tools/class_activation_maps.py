@@ -7,7 +7,7 @@ default, ``--method``), titled with the class name and its probability.
 Classes are ``--classes a,b`` for every image, or else each image's
 ``--topk`` highest-scoring ones. The map is taken at the backbone's last
 stage (``--target-layer`` to choose another module by name). See
-docs/user_guides/use_a_trained_model.md.
+docs/use_a_trained_model.md.
 """
 import argparse
 import os

@@ -9,7 +9,7 @@ at a target precision (``--method precision --precision 0.9``), to
 split is never used: when the config's validation split is its test split
 (COCO and VOC recipes evaluate on one split), the tool refuses and asks for
 a held-out split (``--split train`` or a val split set with
-``--cfg-options``). See docs/user_guides/use_a_trained_model.md.
+``--cfg-options``). See docs/use_a_trained_model.md.
 """
 import argparse
 import copy

@@ -9,7 +9,7 @@ test split (or ``--images FOLDER``) through onnxruntime on the CPU and
 through PyTorch, prints the largest absolute difference and exits with
 status 1 when it is over ``--tol`` (1e-4). The class names are written
 beside the model (``model.classes.txt``). See
-docs/user_guides/use_a_trained_model.md.
+docs/use_a_trained_model.md.
 """
 import argparse
 import os
