@@ -42,10 +42,12 @@ def parse_args(argv=None):
         '--thresholds', default='auto',
         help="per-class thresholds JSON; 'auto' (default) takes the one "
         "beside the checkpoint if any, 'none' ignores it")
-    parser.add_argument('--thr', type=float, default=0.5,
-                        help='global threshold without a thresholds file')
+    parser.add_argument('--thr', type=float,
+                        help='global threshold without a thresholds file '
+                        '(default 0.5, none with --topk)')
     parser.add_argument('--topk', type=int,
-                        help='keep at most the k highest scores')
+                        help='the k highest scores (those over --thr too '
+                        'when --thr is given)')
     parser.add_argument('--weights', choices=['ema', 'raw'],
                         help='EMA or raw weights (default: what the '
                         "checkpoint's state_dict holds)")
@@ -63,6 +65,8 @@ def main(argv=None) -> int:
         if not osp.exists(item):
             sys.exit(f'input {item} not found')
     thresholds = None if args.thresholds == 'none' else args.thresholds
+    if args.thr is None and args.topk is None:
+        args.thr = 0.5
     inferencer = MultiLabelInferencer(
         args.config, args.checkpoint, device=args.device,
         thresholds=thresholds, thr=args.thr, topk=args.topk,
@@ -84,10 +88,11 @@ def main(argv=None) -> int:
                         scores={c: float(s) for c, s in
                                 zip(classes, res['pred_scores'])})
                 f.write(json.dumps(line) + '\n')
-    rule = (f'per-class thresholds of {inferencer.thresholds_file}'
-            if inferencer.thresholds_file else f'thr={args.thr}')
-    if args.topk:
-        rule += f', top-{args.topk}'
+    rules = [f'per-class thresholds of {inferencer.thresholds_file}'
+             if inferencer.thresholds_file else
+             None if args.thr is None else f'thr={args.thr}',
+             args.topk and f'top-{args.topk}']
+    rule = ', '.join(r for r in rules if r)
     print(f'Predicted {len(results) - failed} images, {failed} unreadable '
           f'(skipped); {inferencer.model.weights} weights; labels by {rule}'
           + (f'; wrote {args.out}' if args.out else '')
