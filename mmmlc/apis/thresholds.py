@@ -262,7 +262,8 @@ def load_thresholds(path: str,
     except FileNotFoundError:
         raise FileNotFoundError(f'thresholds file {path} not found') from None
     except json.JSONDecodeError as err:
-        raise ValueError(f'thresholds file {path} is not JSON: {err}') from None
+        raise ValueError(
+            f'thresholds file {path} is not JSON: {err}') from None
     if not isinstance(record, dict) or record.get('format') != \
             THRESHOLDS_FORMAT:
         raise ValueError(f'{path} is not a thresholds file of mmmlc (no '

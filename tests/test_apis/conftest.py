@@ -1,4 +1,4 @@
-"""A random-weight quick-start checkpoint and a few images, without training."""
+"""A random-weight quick-start checkpoint and some images; no training."""
 import os.path as osp
 
 import cv2

@@ -17,7 +17,6 @@ import os.path as osp
 import sys
 
 from mmengine.config import Config, DictAction
-from mmengine.dataset import default_collate
 from mmengine.runner import Runner
 
 import mmmlc  # noqa: F401  (compatibility set-up, registries)
