@@ -2,6 +2,7 @@
 import os.path as osp
 from typing import Optional, Sequence, Union
 
+import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.model import BaseModel
@@ -119,7 +120,6 @@ def predict_dataset(model: BaseModel, dataloader, progress: bool = True):
         tuple: ``scores`` (N, C) float32, ``targets`` (N, C) int8 and
         ``img_paths`` (N,) list.
     """
-    import numpy as np
     from mmengine.utils import ProgressBar
 
     from mmmlc.evaluation import MLCMetric
