@@ -54,9 +54,11 @@ setup(
         'opencv-python',
     ],
     extras_require={
-        'tests': ['pytest', 'pytest-timeout', 'transformers'],
+        'tests': ['pytest', 'pytest-timeout', 'transformers', 'onnx',
+                  'onnxruntime', 'grad-cam'],
         'optional': [
-            'tensorboard', 'wordcloud', 'opencv-contrib-python-headless'
+            'tensorboard', 'wordcloud', 'opencv-contrib-python-headless',
+            'onnx', 'onnxruntime', 'grad-cam'
         ],
     },
     license='Apache License 2.0',

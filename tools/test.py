@@ -3,6 +3,7 @@ import argparse
 import os.path as osp
 
 import mmmlc  # noqa: F401  (compatibility set-up, registries)
+from mmmlc.apis.test_options import add_test_options
 from mmmlc.utils.setup_env import (add_runner_arguments, load_runner_config,
                                    parse_runner_args, run)
 
@@ -17,6 +18,20 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='write per-image scores and labels to this .npz file '
         '(img_paths, scores (N, C), targets (N, C) with 1/0/-1=difficult, '
         'classes)')
+    parser.add_argument(
+        '--weights',
+        choices=['ema', 'raw'],
+        help="test the EMA or the raw weights (default: what the "
+        "checkpoint's state_dict holds, EMA when trained with an EMAHook)")
+    parser.add_argument(
+        '--ema', dest='weights', action='store_const', const='ema',
+        help='same as --weights ema')
+    parser.add_argument(
+        '--thresholds',
+        default='auto',
+        help='per-class thresholds JSON to report CP..OF1 at as well; '
+        "'auto' (default) takes <checkpoint stem>.thresholds.json if it "
+        "exists, 'none' skips it")
     add_runner_arguments(parser)
     return parse_runner_args(parser, argv)
 
@@ -40,6 +55,8 @@ def main(argv=None) -> None:
         cfg.test_evaluator = list(evaluator) + [
             dict(type='DumpMultiLabelPredictions', out_file=args.out)
         ]
+    thresholds = None if args.thresholds == 'none' else args.thresholds
+    add_test_options(cfg, args.checkpoint, args.weights, thresholds)
     run(cfg, 'test')
 
 

@@ -1,0 +1,140 @@
+"""Class activation maps of any classifier (Grad-CAM family), as a grid.
+
+The maps come from the ``grad-cam`` package (Gildenblat et al.,
+https://github.com/jacobgil/pytorch-grad-cam), which mmpretrain's
+``tools/visualization/vis_cam.py`` also uses; the model is wrapped by
+:class:`~mmmlc.apis.onnx_export.DeployedClassifier` with ``logits=True`` so
+that the target of each map is one class's logit. Grad-CAM (Selvaraju et
+al., ICCV 2017, https://arxiv.org/abs/1610.02391):
+
+.. math::
+    L^c = \\mathrm{ReLU}\\Big(\\sum_k \\alpha_k^c A^k\\Big),\\quad
+    \\alpha_k^c = \\frac{1}{Z}\\sum_{i,j}
+    \\frac{\\partial y^c}{\\partial A^k_{ij}}
+
+with ``A`` the target layer's activations and ``y^c`` the class logit.
+"""
+from typing import List, Optional, Sequence
+
+import numpy as np
+import torch
+from mmengine.model import BaseModel
+from torch import nn
+
+CAM_METHODS = ('gradcam', 'gradcam++', 'xgradcam', 'eigencam', 'layercam',
+               'hirescam')
+
+
+def _cam_class(method: str):
+    import pytorch_grad_cam as cams
+    table = {
+        'gradcam': cams.GradCAM,
+        'gradcam++': cams.GradCAMPlusPlus,
+        'xgradcam': cams.XGradCAM,
+        'eigencam': cams.EigenCAM,
+        'layercam': cams.LayerCAM,
+        'hirescam': cams.HiResCAM,
+    }
+    if method not in table:
+        raise ValueError(f'unknown CAM method {method!r}; choose from '
+                         f'{CAM_METHODS}')
+    return table[method]
+
+
+def default_target_layer(model: BaseModel) -> str:
+    """Dotted name of the last stage the backbone outputs (ResNet family).
+
+    mmpretrain's ResNets list their stages in ``res_layers``; the stage of
+    the last ``out_indices`` entry is the map the neck and head see. Other
+    backbones need ``target_layer`` by name.
+    """
+    backbone = getattr(model, 'backbone', None)
+    stages = getattr(backbone, 'res_layers', None)
+    if not stages:
+        raise ValueError(
+            f'no default CAM layer for {type(backbone).__name__}: give the '
+            'layer by name, e.g. --target-layer backbone.layer4 (the names '
+            'are those of model.named_modules())')
+    index = tuple(getattr(backbone, 'out_indices', (len(stages) - 1, )))[-1]
+    return f'backbone.{stages[index]}'
+
+
+def class_activation_maps(model: BaseModel,
+                          images: torch.Tensor,
+                          class_indices: Sequence[Sequence[int]],
+                          method: str = 'gradcam',
+                          target_layer: Optional[str] = None) -> List:
+    """Heatmaps of the chosen classes of each image.
+
+    Args:
+        model (BaseModel): Classifier in eval mode.
+        images (Tensor): (B, 3, H, W) float BGR 0-255, as the test pipeline
+            packs them.
+        class_indices (Sequence[Sequence[int]]): For each image, the classes
+            to map.
+        method (str): One of :data:`CAM_METHODS`.
+        target_layer (str, optional): Dotted module name; None for
+            :func:`default_target_layer`.
+
+    Returns:
+        list[np.ndarray]: For each image, ``(K_b, H, W)`` float32 maps in
+        [0, 1] (the package's min-max scaling), one per requested class.
+    """
+    from pytorch_grad_cam.utils.model_targets import \
+        ClassifierOutputTarget
+
+    from mmmlc.apis.onnx_export import DeployedClassifier
+    wrapper = DeployedClassifier(model, logits=True).eval()
+    name = target_layer or default_target_layer(model)
+    modules = dict(model.named_modules())
+    if name not in modules:
+        raise ValueError(f'no module {name!r} in the model')
+    layer: nn.Module = modules[name]
+    maps = []
+    with _cam_class(method)(model=wrapper, target_layers=[layer]) as cam:
+        for image, classes in zip(images, class_indices):
+            classes = list(classes)
+            if not classes:
+                maps.append(np.zeros((0, ) + tuple(image.shape[1:]),
+                                     np.float32))
+                continue
+            batch = image[None].float().repeat(len(classes), 1, 1, 1)
+            targets = [ClassifierOutputTarget(int(c)) for c in classes]
+            maps.append(np.asarray(cam(batch, targets), np.float32))
+    return maps
+
+
+def draw_cam_grid(images: Sequence[np.ndarray], maps: Sequence[np.ndarray],
+                  titles: Sequence[Sequence[str]], out_file: str,
+                  cell_inches: float = 2.2) -> None:
+    """One PNG: a row per image, the image then one overlay per class.
+
+    Args:
+        images (Sequence[np.ndarray]): (H, W, 3) uint8 RGB images.
+        maps (Sequence[np.ndarray]): For each image, (K, H, W) maps in [0, 1].
+        titles (Sequence[Sequence[str]]): For each image, K titles.
+        out_file (str): The ``.png`` to write.
+        cell_inches (float): Size of one cell.
+    """
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from pytorch_grad_cam.utils.image import show_cam_on_image
+    cols = 1 + max((len(m) for m in maps), default=0)
+    rows = len(images)
+    fig, axes = plt.subplots(rows, cols, squeeze=False,
+                             figsize=(cell_inches * cols, cell_inches * rows))
+    for r, (image, image_maps, row_titles) in enumerate(
+            zip(images, maps, titles)):
+        axes[r][0].imshow(image)
+        axes[r][0].set_title('input', fontsize=8)
+        for k, heat in enumerate(image_maps):
+            overlay = show_cam_on_image(image.astype(np.float32) / 255, heat,
+                                        use_rgb=True)
+            axes[r][k + 1].imshow(overlay)
+            axes[r][k + 1].set_title(row_titles[k], fontsize=8)
+    for ax in axes.ravel():
+        ax.axis('off')
+    fig.tight_layout()
+    fig.savefig(out_file, dpi=100)
+    plt.close(fig)
