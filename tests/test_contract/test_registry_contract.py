@@ -382,6 +382,20 @@ def _two_views(sample):
     return sample
 
 
+def _write_jpeg(sample):
+    import os
+    import cv2
+    os.makedirs(os.path.dirname(sample['img_path']), exist_ok=True)
+    assert cv2.imwrite(sample['img_path'], sample['img'])
+    return dict(img_path=sample['img_path'])
+
+
+def _check_loaded(results):
+    _check_image(results)
+    assert results['img'].shape[:2] == (IMG_H, IMG_W)
+    assert results['ori_shape'] == (IMG_H, IMG_W)
+
+
 def _check_image(results):
     img = results['img']
     assert isinstance(img, np.ndarray) and img.dtype == np.uint8
@@ -412,6 +426,22 @@ TRANSFORM_CASES = {
     'ColorJitterFixedHue': (
         dict(brightness=0.4, contrast=0.4, saturation=0.4, hue=0.1), None,
         _check_image),
+    'FastAutoContrast': (dict(prob=1.0), None, _check_image),
+    'FastColorJitter': (
+        dict(brightness=0.4, contrast=0.4, saturation=0.4, hue=0.1), None,
+        _check_image),
+    'FastContrast': (
+        dict(magnitude_range=(0, 0.9), prob=1.0), None, _check_image),
+    'FastEqualize': (dict(prob=1.0), None, _check_image),
+    'FastGaussianBlur': (
+        dict(magnitude_range=(0.1, 2.0), prob=1.0), None, _check_image),
+    'FastRandomGrayscale': (
+        dict(prob=1.0, keep_channels=True), None, _check_image),
+    'FastRandomResizedCrop': (
+        dict(scale=32, box_key='gt_bboxes'), None, _check_image),
+    'FastSolarize': (
+        dict(magnitude_range=(256, 0), prob=1.0), None, _check_image),
+    'LoadImageFast': (dict(), _write_jpeg, _check_loaded),
     'LoadProposals': (dict(top_k=1), None, _check_best_proposal),
     'ObjectCrop': (
         dict(dilation=0.2, min_size=16, expand=8), None, _check_image),
