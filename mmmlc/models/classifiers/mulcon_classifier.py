@@ -23,7 +23,8 @@ class MulConClassifier(ImageClassifier):
 
     - Stage one: one view per image, as ``ImageClassifier``.
     - Stage two: ``inputs`` is a list of V views (B, 3, H, W) of the same
-      B images (mmpretrain's ``MultiView`` + a multi-view preprocessor);
+      B images (mmpretrain's ``MultiView`` +
+      :class:`MultiViewDataPreprocessor`);
       they are forwarded as one batch [view 1; ...; view V] (V*B, 3, H,
       W), each view keeping its image's labels, so BCE averages over all
       views and the head's contrastive loss sees the other views of every
@@ -53,6 +54,11 @@ class MulConClassifier(ImageClassifier):
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
                  stage_one_checkpoint: Optional[str] = None) -> None:
+        if isinstance(data_preprocessor, dict) and data_preprocessor.get(
+                'type', 'ClsDataPreprocessor') != 'ClsDataPreprocessor':
+            # A multi-view preprocessor (stage two) takes no
+            # batch_augments, which ImageClassifier would add.
+            data_preprocessor = MODELS.build(data_preprocessor)
         super().__init__(
             backbone=backbone,
             neck=neck,
