@@ -216,3 +216,18 @@ def test_stage_two_lr_is_constant_for_15_epochs():
     assert {v for epoch in lrs for v in epoch} == {1.0}
     cfg.train_cfg.max_epochs = 21
     assert _simulate(cfg, 1)[20][0] == pytest.approx(0.1)
+
+
+def test_metafile_lists_every_config_with_the_paper_numbers():
+    import yaml
+    with open(osp.join(CONFIG_DIR, 'metafile.yml')) as f:
+        meta = yaml.safe_load(f)
+    listed = {m['Config'] for m in meta['Models']}
+    assert listed == {
+        'configs/mulcon/' + osp.basename(p) for p in CONFIGS
+    }
+    maps = {
+        m['Name'].split('_')[-1]: m['Results'][0]['Metrics']['mAP']
+        for m in meta['Models'] if 'Results' in m
+    }
+    assert maps == {'coco14-mlgcn-448px': 84.9, 'coco14-mlgcn-576px': 86.3}

@@ -5,11 +5,11 @@
 # docs/reference/mulcon.md (Attention block)) -> 80 per-class linear
 # classifiers in one batched head, mean BCE over all B x C entries.
 # Nothing is frozen: BN in train mode (norm_eval=False), frozen_stages=-1.
-# The backbone starts from torchvision's ImageNet ResNet-101 (the reference
-# used the v1 weights, resnet101-5d3b4d8f.pth; mmpretrain's own ResNet-101
-# weights differ) given as a LOCAL file (nothing downloads):
+# The backbone starts from torchvision's ImageNet ResNet-101 v1 weights
+# (IMAGENET1K_V1, the reference's `pretrained=True`; mmpretrain's own
+# ResNet-101 weights differ) given as a LOCAL file (nothing downloads):
 #   python tools/model_converters/torchvision_resnet_to_mmpretrain.py \
-#       resnet101-5d3b4d8f.pth checkpoints/resnet101_tv_mmpretrain.pth
+#       resnet101-63fe2227.pth checkpoints/resnet101_tv_mmpretrain.pth
 # Dataset configs set num_classes (data_preprocessor, neck, head).
 pretrained = 'checkpoints/resnet101_tv_mmpretrain.pth'
 num_classes = 80
