@@ -68,13 +68,10 @@ def _worker(rank: int, port: int, out_dir: str) -> None:
 @pytest.fixture(scope='module')
 def ddp_results(tmp_path_factory):
     out_dir = str(tmp_path_factory.mktemp('mulcon_ddp'))
-    # fork, not spawn: the children need not import mmmlc again (~10 s).
-    mp.start_processes(
-        _worker,
-        args=(_free_port(), out_dir),
-        nprocs=WORLD_SIZE,
-        join=True,
-        start_method='fork')
+    # spawn, not fork: a fork after the parent has used OpenMP threads
+    # (any earlier test) can hang the children.
+    mp.spawn(
+        _worker, args=(_free_port(), out_dir), nprocs=WORLD_SIZE, join=True)
     return [
         torch.load(osp.join(out_dir, f'rank{r}.pt'), weights_only=True)
         for r in range(WORLD_SIZE)
