@@ -113,7 +113,8 @@ def test_paper_recipe(path):
     res = int(match['res'])
     total = int(match['gpus']) * int(match['batch'])
     test_resize = [
-        t for t in cfg.test_dataloader.dataset.pipeline if t['type'] == 'Resize'
+        t for t in cfg.test_dataloader.dataset.pipeline
+        if t['type'] == 'Resize'
     ]
     assert test_resize[0]['scale'] == (res, res)
     assert cfg.model.backbone.depth == 101
