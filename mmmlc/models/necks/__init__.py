@@ -1,9 +1,10 @@
 """Necks: method-specific modules between backbone and head."""
 from .salgl_neck import SceneLabelGraphNeck
+from .label_attention_neck import LabelWiseAttentionNeck
 from .gaelle_neck import (GAELLENeck, grouped_attention_pooling,
                           position_batch_norm)
 
 __all__ = [
-    'SceneLabelGraphNeck', 'GAELLENeck', 'grouped_attention_pooling',
+    'SceneLabelGraphNeck', 'LabelWiseAttentionNeck', 'GAELLENeck', 'grouped_attention_pooling',
     'position_batch_norm'
 ]
