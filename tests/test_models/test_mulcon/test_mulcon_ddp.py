@@ -17,6 +17,9 @@ import torch.nn.functional as F
 import mmmlc  # noqa: F401
 from mmmlc.models.losses import LabelSupConLoss
 
+# Multi-process DDP runs (about 10 s per process start): the e2e lane.
+pytestmark = pytest.mark.e2e
+
 WORLD_SIZE = 2
 
 
