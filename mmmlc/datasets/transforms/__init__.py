@@ -1,5 +1,6 @@
 """Box-aware view transforms (object-aware cropping and its box sources)."""
 from .color_jitter import ColorJitterFixedHue, adjust_hue_bgr
+from .loading import ImageDecodeError, LoadImageFromFile
 from .object_crops import ObjectCrop, SceneCrop
 from .proposal_file import ProposalTable, load_proposals, save_proposals
 from .proposals import LoadProposals
@@ -12,5 +13,5 @@ __all__ = [
     'ColorJitterFixedHue', 'adjust_hue_bgr', 'ObjectCrop', 'SceneCrop',
     'ProposalTable', 'load_proposals', 'save_proposals', 'LoadProposals', 'FallbackCounter', 'SelectObjectBox',
     'RandomSeparatedCrops', 'ViewBoxCrop', 'RandomViewSwap',
-    'BoxAwareRandomResizedCrop'
+    'BoxAwareRandomResizedCrop', 'ImageDecodeError', 'LoadImageFromFile'
 ]
