@@ -1,0 +1,121 @@
+"""No silent wrong results (issue 19 items 1-7), through ``tools/``.
+
+One tiny DigitScenes run (1 epoch) gives the checkpoint the checks use; each
+test then runs ``tools/train.py`` or ``tools/test.py`` in a subprocess and
+asserts the error names the file, work dir or keys at fault.
+"""
+import argparse
+import os
+import os.path as osp
+import shutil
+import subprocess
+import sys
+
+import pytest
+import torch
+
+import mmmlc  # noqa: F401  (allow-lists mmengine checkpoint objects)
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+QUICKSTART = osp.join(
+    REPO, 'configs', 'quickstart',
+    'baseline-bce_resnet18_1xb32-onecycle-8e_digitscenes-64px.py')
+
+pytestmark = pytest.mark.e2e
+
+
+def write_config(folder, data_root, extra=''):
+    """A 1-epoch quick-start config on 48/24/24 DigitScenes images."""
+    loader = ('num_workers=0, persistent_workers=False, batch_size={bs}, '
+              f'dataset=dict(data_root={data_root!r}, num_train=48, '
+              'num_val=24, num_test=24)')
+    text = f"""
+_base_ = [{QUICKSTART!r}]
+train_dataloader = dict({loader.format(bs=16)})
+val_dataloader = dict({loader.format(bs=24)})
+test_dataloader = dict({loader.format(bs=24)})
+train_cfg = dict(max_epochs=1, val_interval=1)
+param_scheduler = dict(end=1)
+default_hooks = dict(logger=dict(interval=1))
+{extra}
+"""
+    path = osp.join(str(folder), f'tiny_{abs(hash(extra))}.py')
+    with open(path, 'w') as f:
+        f.write(text)
+    return path
+
+
+def run_tool(args, expect_ok=True):
+    env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1')
+    proc = subprocess.run([sys.executable] + args, cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=600)
+    out = proc.stdout + proc.stderr
+    assert (proc.returncode == 0) == expect_ok, out[-4000:]
+    return out
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    """(config, data root, work dir, checkpoint) of a 1-epoch run."""
+    root = tmp_path_factory.mktemp('safety')
+    data_root = str(root / 'digit_scenes')
+    cfg = write_config(root, data_root)
+    work = str(root / 'work')
+    run_tool(['tools/train.py', cfg, '--work-dir', work])
+    ckpt = osp.join(work, 'epoch_1.pth')
+    assert osp.isfile(ckpt)
+    return cfg, data_root, work, ckpt
+
+
+def test_resume_with_nothing_to_resume_names_the_work_dir(tmp_path, trained):
+    cfg = trained[0]
+    empty = str(tmp_path / 'empty_work')
+    out = run_tool(['tools/train.py', cfg, '--work-dir', empty, '--resume'],
+                   expect_ok=False)
+    assert f'nothing to resume in the work dir {empty}' in out
+    assert 'resumed from None' not in out.lower()
+    missing = str(tmp_path / 'no_such.pth')
+    out = run_tool(['tools/train.py', cfg, '--work-dir', empty, '--resume',
+                    missing], expect_ok=False)
+    assert f'--resume {missing}: no such checkpoint file' in out
+    assert not osp.exists(osp.join(empty, 'epoch_1.pth'))
+
+
+def test_refused_pickle_names_the_file_and_the_conversion(tmp_path, trained):
+    cfg, _, _, ckpt = trained
+    state = torch.load(ckpt, map_location='cpu')
+    state['meta']['extra'] = argparse.Namespace(a=1)
+    unsafe = str(tmp_path / 'unsafe.pth')
+    torch.save(state, unsafe)
+    out = run_tool(['tools/test.py', cfg, unsafe, '--work-dir',
+                    str(tmp_path / 't1')], expect_ok=False)
+    assert f'{unsafe}: the checkpoint holds Python objects that mmmlc ' \
+        'does not load, for safety' in out
+    assert 'it refers to argparse.Namespace' in out
+    assert 'trusted_to_weights_only.py' in out
+    # The conversion the message gives makes a file that tests.
+    safe = str(tmp_path / 'safe.pth')
+    run_tool(['tools/model_converters/trusted_to_weights_only.py', unsafe,
+              safe, '--i-trust-this-file'])
+    converted = torch.load(safe, map_location='cpu', weights_only=True)
+    assert converted['meta']['extra'] is None
+    assert converted['meta']['dataset_meta']['classes'] == list(
+        state['meta']['dataset_meta']['classes'])
+    out = run_tool(['tools/test.py', cfg, safe, '--work-dir',
+                    str(tmp_path / 't2')])
+    assert 'multi-label/mAP' in out
+
+
+def test_empty_image_is_named(tmp_path, trained):
+    cfg, data_root, _, ckpt = trained
+    copy = str(tmp_path / 'digit_scenes')
+    shutil.copytree(data_root, copy)
+    with open(osp.join(copy, 'ImageSets', 'Main', 'test.txt')) as f:
+        name = f.read().split()[0]
+    image = osp.join(copy, 'JPEGImages', f'{name}.jpg')
+    open(image, 'wb').close()
+    out = run_tool(['tools/test.py', cfg, ckpt, '--work-dir',
+                    str(tmp_path / 'test'), '--cfg-options',
+                    f'test_dataloader.dataset.data_root={copy}'],
+                   expect_ok=False)
+    assert f'{image}: empty file (0 bytes)' in out
