@@ -17,6 +17,9 @@ default_hooks = dict(
     # Stops before training / testing if the head's class count is not the
     # dataset's (a silent mismatch otherwise, or an index error in the loss).
     num_classes_check=dict(type='NumClassesCheckHook'),
+    # Stops when a loaded checkpoint's class names/order or parameters do
+    # not fit (remap_classes_by_name=True reorders a checkpoint by name).
+    checkpoint_check=dict(type='CheckpointCheckHook'),
 )
 
 env_cfg = dict(
