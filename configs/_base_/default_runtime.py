@@ -6,8 +6,9 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
     # Keep the best checkpoint by mAP next to the last ones.
+    # Atomic saves (temp file + rename), a free-space warning per epoch.
     checkpoint=dict(
-        type='CheckpointHook',
+        type='AtomicCheckpointHook',
         interval=1,
         max_keep_ckpts=3,
         save_best='multi-label/mAP',

@@ -7,6 +7,7 @@ asserts the error names the file, work dir or keys at fault.
 import argparse
 import os
 import os.path as osp
+import re
 import shutil
 import subprocess
 import sys
@@ -64,6 +65,8 @@ def trained(tmp_path_factory):
     run_tool(['tools/train.py', cfg, '--work-dir', work])
     ckpt = osp.join(work, 'epoch_1.pth')
     assert osp.isfile(ckpt)
+    # Saved through AtomicCheckpointHook: no temporary file is left over.
+    assert not [n for n in os.listdir(work) if n.endswith('.tmp')]
     return cfg, data_root, work, ckpt
 
 
@@ -119,3 +122,56 @@ def test_empty_image_is_named(tmp_path, trained):
                     f'test_dataloader.dataset.data_root={copy}'],
                    expect_ok=False)
     assert f'{image}: empty file (0 bytes)' in out
+
+
+def _logged_map(out):
+    found = re.findall(r'multi-label/mAP: ([0-9.]+)', out)
+    assert found, out[-3000:]
+    return float(found[-1])
+
+
+def test_class_order_is_checked_and_remapped_by_name(tmp_path, trained):
+    cfg, data_root, _, ckpt = trained
+    reversed_cfg = write_config(
+        tmp_path, data_root, 'test_dataloader = dict(dataset=dict(metainfo='
+        'dict(classes=[str(i) for i in range(9, -1, -1)])))')
+    out = run_tool(['tools/test.py', reversed_cfg, ckpt, '--work-dir',
+                    str(tmp_path / 'a')], expect_ok=False)
+    saved = str([str(i) for i in range(10)])
+    wanted = str([str(i) for i in range(9, -1, -1)])
+    assert f'{ckpt} was trained with the classes {saved}, but the test ' \
+        f'dataset has {wanted} (same names in another order' in out
+    # Remapped by name, the reversed data scores what the original does.
+    remapped = _logged_map(run_tool([
+        'tools/test.py', reversed_cfg, ckpt, '--work-dir',
+        str(tmp_path / 'b'), '--cfg-options',
+        'default_hooks.checkpoint_check.remap_classes_by_name=True'
+    ]))
+    original = _logged_map(run_tool(['tools/test.py', cfg, ckpt,
+                                     '--work-dir', str(tmp_path / 'c')]))
+    assert remapped == pytest.approx(original, abs=1e-3)
+
+
+def test_wrong_head_size_at_test_names_the_keys(tmp_path, trained):
+    cfg, data_root, _, ckpt = trained
+    wide = write_config(tmp_path, data_root,
+                        'model = dict(head=dict(num_classes=20))')
+    out = run_tool(['tools/test.py', wide, ckpt, '--work-dir',
+                    str(tmp_path / 'a')], expect_ok=False)
+    assert f'{ckpt} does not fit the model for test' in out
+    assert "head.fc.weight (10, 512) in the file vs (20, 512) in the " \
+        'model' in out
+    assert 'multi-label/mAP' not in out
+
+
+def test_missing_key_at_resume_names_the_key(tmp_path, trained):
+    cfg, _, _, ckpt = trained
+    state = torch.load(ckpt, map_location='cpu')
+    del state['state_dict']['head.fc.bias']
+    partial = str(tmp_path / 'partial.pth')
+    torch.save(state, partial)
+    out = run_tool(['tools/train.py', cfg, '--work-dir',
+                    str(tmp_path / 'w'), '--resume', partial],
+                   expect_ok=False)
+    assert f"{partial} does not fit the model for resume: 1 missing keys " \
+        "['head.fc.bias']" in out
