@@ -21,6 +21,9 @@ default_hooks = dict(
     # Stops when a loaded checkpoint's class names/order or parameters do
     # not fit (remap_classes_by_name=True reorders a checkpoint by name).
     checkpoint_check=dict(type='CheckpointCheckHook'),
+    # Under DDP, averages BN (and EMA) buffers over ranks before validation
+    # and saving, so the validated model is the saved one.
+    sync_buffers=dict(type='SyncModelBuffersHook'),
 )
 
 env_cfg = dict(

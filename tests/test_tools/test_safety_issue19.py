@@ -9,6 +9,7 @@ import os
 import os.path as osp
 import re
 import shutil
+import socket
 import subprocess
 import sys
 
@@ -175,3 +176,28 @@ def test_missing_key_at_resume_names_the_key(tmp_path, trained):
                    expect_ok=False)
     assert f"{partial} does not fit the model for resume: 1 missing keys " \
         "['head.fc.bias']" in out
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def test_ddp_validation_equals_the_saved_model(tmp_path, trained):
+    cfg = trained[0]
+    work = str(tmp_path / 'dist')
+    env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1',
+               PORT=str(_free_port()))
+    proc = subprocess.run(
+        ['bash', 'tools/dist_train.sh', cfg, '2', '--work-dir', work],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    assert 'Distributed training: True' in out
+    logged_val = _logged_map(out)
+    # The saved model, tested in one process on the same (val) split.
+    out = run_tool(['tools/test.py', cfg, osp.join(work, 'epoch_1.pth'),
+                    '--work-dir', str(tmp_path / 'test'), '--cfg-options',
+                    'test_dataloader.dataset.split=val'])
+    assert _logged_map(out) == pytest.approx(logged_val, abs=1e-3)
