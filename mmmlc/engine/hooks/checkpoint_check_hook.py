@@ -6,7 +6,7 @@ checkpoint tested on data with the classes in another order scores each
 class with another class's output (DigitScenes, classes reversed: mAP 58.5
 -> 16.8), and a head of another size is only warned about and evaluated
 with random weights. This hook runs in ``after_load_checkpoint`` (before
-the weights reach the model) and makes both errors (docs/get_started.md).
+the weights reach the model) and makes both errors.
 """
 import re
 from typing import List, Optional, Sequence
