@@ -9,8 +9,9 @@ unpickling them can run arbitrary code. This tool unpickles ``SRC`` fully,
 so run it only on a file whose origin you trust, and writes to ``DST``
 ``dict(state_dict=..., meta=...)`` with the tensors of the state dict and
 the plain values of ``meta`` (str, int, float, bool, lists and dicts of
-them; any other object becomes None); the optimizer and scheduler states are dropped, so
-``DST`` serves testing, ``load_from`` and ``init_cfg``, not ``--resume``.
+them; any other object becomes None). The optimizer and scheduler states
+are dropped, so ``DST`` serves testing, ``load_from`` and ``init_cfg``,
+not ``--resume``.
 """
 import argparse
 import os.path as osp

@@ -63,4 +63,7 @@ salgl_augmentation_448 = [
 # (up to 0.26 apart in normalised units on a 640 x 480 COCO image). The
 # paper configs put this in place of their dataset's Resize.
 salgl_resize_448 = dict(
-    type='Resize', scale=(448, 448), backend='pillow', interpolation='bilinear')
+    type='Resize',
+    scale=(448, 448),
+    backend='pillow',
+    interpolation='bilinear')
