@@ -84,6 +84,9 @@ def run(cfg: Config, mode: str) -> None:
         cfg (Config): The config from :func:`load_runner_config`.
         mode (str): ``'train'`` or ``'test'``.
     """
+    if mode == 'train' and cfg.get('resume') and not cfg.get('load_from'):
+        # resume=True set in the config rather than by --resume.
+        cfg.load_from = checkpoint_to_resume('auto', cfg.work_dir)
     setup_cpu_distributed(cfg, cfg.launcher)
     runner = Runner.from_cfg(cfg)
     getattr(runner, mode)()
@@ -176,7 +179,7 @@ def teardown_distributed() -> None:
 
 
 def checkpoint_to_resume(resume: str, work_dir: str) -> str:
-    """The checkpoint ``tools/train.py --resume [PATH]`` resumes from.
+    """The checkpoint ``--resume [PATH]`` (or ``resume=True``) resumes from.
 
     mmengine's Runner, asked to resume with nothing to resume, logs
     "resumed from None" and trains from scratch; here that is an error, and
@@ -204,7 +207,7 @@ def checkpoint_to_resume(resume: str, work_dir: str) -> str:
     if latest is None or not osp.isfile(latest):
         found = f' (its last_checkpoint names {latest})' if latest else ''
         raise FileNotFoundError(
-            f'--resume: nothing to resume in the work dir {work_dir}: no '
+            f'resume: nothing to resume in the work dir {work_dir}: no '
             f'last_checkpoint file pointing at a checkpoint{found}. Give '
             'the checkpoint with --resume PATH (or --work-dir of the run to '
             'resume), or leave --resume out to start a fresh run.')
