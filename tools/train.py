@@ -2,8 +2,9 @@
 import argparse
 
 import mmmlc  # noqa: F401  (compatibility set-up, registries)
-from mmmlc.utils.setup_env import (add_runner_arguments, load_runner_config,
-                                   parse_runner_args, run, use_amp)
+from mmmlc.utils.setup_env import (add_runner_arguments, checkpoint_to_resume,
+                                   load_runner_config, parse_runner_args, run,
+                                   use_amp)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -16,7 +17,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         type=str,
         const='auto',
         help='resume from the given checkpoint, or from the latest '
-        'checkpoint in the work dir when no path is given')
+        'checkpoint in the work dir when no path is given; fails when there '
+        'is nothing to resume (to start afresh, leave --resume out)')
     parser.add_argument(
         '--amp',
         nargs='?',
@@ -41,12 +43,9 @@ def main(argv=None) -> None:
     cfg = load_runner_config(args)
     if args.amp:
         use_amp(cfg, args.amp)
-    if args.resume == 'auto':
+    if args.resume is not None:
         cfg.resume = True
-        cfg.load_from = None
-    elif args.resume is not None:
-        cfg.resume = True
-        cfg.load_from = args.resume
+        cfg.load_from = checkpoint_to_resume(args.resume, cfg.work_dir)
     if args.no_validate:
         cfg.val_cfg = None
         cfg.val_dataloader = None

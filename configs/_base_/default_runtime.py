@@ -6,8 +6,9 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
     # Keep the best checkpoint by mAP next to the last ones.
+    # Atomic saves (temp file + rename), a free-space warning per epoch.
     checkpoint=dict(
-        type='CheckpointHook',
+        type='AtomicCheckpointHook',
         interval=1,
         max_keep_ckpts=3,
         save_best='multi-label/mAP',
@@ -17,6 +18,12 @@ default_hooks = dict(
     # Stops before training / testing if the head's class count is not the
     # dataset's (a silent mismatch otherwise, or an index error in the loss).
     num_classes_check=dict(type='NumClassesCheckHook'),
+    # Stops when a loaded checkpoint's class names/order or parameters do
+    # not fit (remap_classes_by_name=True reorders a checkpoint by name).
+    checkpoint_check=dict(type='CheckpointCheckHook'),
+    # Under DDP, averages BN (and EMA) buffers over ranks before validation
+    # and saving, so the validated model is the saved one.
+    sync_buffers=dict(type='SyncModelBuffersHook'),
 )
 
 env_cfg = dict(

@@ -21,9 +21,17 @@ _base_ = [
     '../_base_/pipelines/salgl_augmentation.py',
     '../_base_/default_runtime.py',
 ]
-# The dataset's pipeline with the recipe's augmentation before PackInputs.
+# The dataset's pipelines with the reference's PIL resize, and the recipe's
+# augmentation before PackInputs.
 train_pipeline = [
-    *_base_.train_pipeline[:-1], *_base_.salgl_augmentation_448,
+    _base_.train_pipeline[0], _base_.salgl_resize_448,
+    *_base_.train_pipeline[2:-1], *_base_.salgl_augmentation_448,
     _base_.train_pipeline[-1]
 ]
+test_pipeline = [
+    _base_.test_pipeline[0], _base_.salgl_resize_448,
+    _base_.test_pipeline[-1]
+]
 train_dataloader = dict(batch_size=32, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader

@@ -6,7 +6,7 @@ _base_ = ['./salgl_resnet101_4xb32-onecycle-80e_coco14-448px.py']
 img_size = 576
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(img_size, img_size)),
+    dict(type='Resize', scale=(img_size, img_size), backend='pillow'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='Cutout', shape=img_size // 2, pad_val=128, prob=1.0),
     {{_base_.randaugment}},
@@ -14,7 +14,7 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(img_size, img_size)),
+    dict(type='Resize', scale=(img_size, img_size), backend='pillow'),
     dict(type='PackInputs', meta_keys={{_base_.meta_keys}}),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

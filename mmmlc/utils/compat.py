@@ -129,4 +129,6 @@ def setup_compat() -> None:
         return
     allow_mmengine_checkpoint_globals()
     disable_broken_multimodal()
+    from .safe_checkpoint import use_safe_local_loader
+    use_safe_local_loader()
     _DONE = True

@@ -8,7 +8,7 @@ from typing import Optional, Sequence
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
-from mmengine.runner import Runner
+from mmengine.runner import Runner, find_latest_checkpoint
 
 from .config_loading import add_cfg_options_argument
 
@@ -84,6 +84,9 @@ def run(cfg: Config, mode: str) -> None:
         cfg (Config): The config from :func:`load_runner_config`.
         mode (str): ``'train'`` or ``'test'``.
     """
+    if mode == 'train' and cfg.get('resume') and not cfg.get('load_from'):
+        # resume=True set in the config rather than by --resume.
+        cfg.load_from = checkpoint_to_resume('auto', cfg.work_dir)
     setup_cpu_distributed(cfg, cfg.launcher)
     runner = Runner.from_cfg(cfg)
     getattr(runner, mode)()
@@ -173,3 +176,39 @@ def teardown_distributed() -> None:
     """
     if torch_dist.is_available() and torch_dist.is_initialized():
         torch_dist.destroy_process_group()
+
+
+def checkpoint_to_resume(resume: str, work_dir: str) -> str:
+    """The checkpoint ``--resume [PATH]`` (or ``resume=True``) resumes from.
+
+    mmengine's Runner, asked to resume with nothing to resume, logs
+    "resumed from None" and trains from scratch; here that is an error, and
+    starting afresh is the separate choice of leaving ``--resume`` out.
+
+    Args:
+        resume (str): The ``--resume`` value: a checkpoint path, or
+            ``'auto'`` for the latest checkpoint of ``work_dir`` (the one
+            its ``last_checkpoint`` file names).
+        work_dir (str): The run's work dir.
+
+    Returns:
+        str: Path of an existing checkpoint file.
+
+    Raises:
+        FileNotFoundError: If the path, or the work dir's latest checkpoint,
+            is not a file.
+    """
+    if resume != 'auto':
+        if not osp.isfile(resume):
+            raise FileNotFoundError(
+                f'--resume {resume}: no such checkpoint file.')
+        return resume
+    latest = find_latest_checkpoint(work_dir)
+    if latest is None or not osp.isfile(latest):
+        found = f' (its last_checkpoint names {latest})' if latest else ''
+        raise FileNotFoundError(
+            f'resume: nothing to resume in the work dir {work_dir}: no '
+            f'last_checkpoint file pointing at a checkpoint{found}. Give '
+            'the checkpoint with --resume PATH (or --work-dir of the run to '
+            'resume), or leave --resume out to start a fresh run.')
+    return latest

@@ -442,6 +442,7 @@ TRANSFORM_CASES = {
     'FastSolarize': (
         dict(magnitude_range=(256, 0), prob=1.0), None, _check_image),
     'LoadImageFast': (dict(), _write_jpeg, _check_loaded),
+    'LoadImageFromFile': (dict(), _write_jpeg, _check_loaded),
     'LoadProposals': (dict(top_k=1), None, _check_best_proposal),
     'ObjectCrop': (
         dict(dilation=0.2, min_size=16, expand=8), None, _check_image),

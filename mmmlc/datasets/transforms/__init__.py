@@ -1,5 +1,6 @@
 """Box-aware view transforms (object-aware cropping and its box sources)."""
 from .color_jitter import ColorJitterFixedHue, adjust_hue_bgr
+from .loading import ImageDecodeError, LoadImageFromFile
 from .object_crops import ObjectCrop, SceneCrop
 from .proposal_file import ProposalTable, load_proposals, save_proposals
 from .proposals import LoadProposals
@@ -19,5 +20,6 @@ __all__ = [
     'RandomSeparatedCrops', 'ViewBoxCrop', 'RandomViewSwap',
     'BoxAwareRandomResizedCrop', 'FastColorJitter', 'FastGaussianBlur',
     'FastRandomGrayscale', 'FastRandomResizedCrop', 'LoadImageFast',
-    'FastAutoContrast', 'FastContrast', 'FastEqualize', 'FastSolarize'
+    'FastAutoContrast', 'FastContrast', 'FastEqualize', 'FastSolarize',
+    'ImageDecodeError', 'LoadImageFromFile'
 ]
