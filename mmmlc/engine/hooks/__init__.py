@@ -2,8 +2,9 @@
 from .num_classes_check_hook import NumClassesCheckHook
 from .pretrained_check_hook import PretrainedCheckHook
 from .swav_hooks import FeatureQueueHook, PrototypeFreezeHook
+from .oass_hook import OASSProgressHook
 
 __all__ = [
     'NumClassesCheckHook', 'PretrainedCheckHook', 'FeatureQueueHook',
-    'PrototypeFreezeHook'
+    'PrototypeFreezeHook', 'OASSProgressHook'
 ]

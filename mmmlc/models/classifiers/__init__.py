@@ -1,4 +1,5 @@
 """Classifiers: thin ImageClassifier variants."""
 from .label_aware_classifier import LabelAwareClassifier
+from .oass import OASSClassifier
 
-__all__ = ['LabelAwareClassifier']
+__all__ = ['LabelAwareClassifier', 'OASSClassifier']
