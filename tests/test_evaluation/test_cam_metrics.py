@@ -57,3 +57,14 @@ def test_corloc_asks_for_boxes():
     with pytest.raises(KeyError, match='algorithm_keys'):
         metric.process(None, [dict(img_path='a.jpg', cam=torch.zeros(1, 2, 2),
                                    gt_label=torch.tensor([0]))])
+
+
+def test_image_without_positives_is_all_background(tmp_path):
+    Image.fromarray(np.array([[0, 1]], np.uint8), mode='L').save(
+        tmp_path / 'b.png')
+    metric = CAMmIoU(str(tmp_path), thresholds=(0.2, ), num_classes=2)
+    metric.process(None, [dict(img_path='b.jpg', ori_shape=(1, 2),
+                               gt_label=torch.tensor([], dtype=torch.long),
+                               cam=torch.ones(2, 1, 2))])
+    # Background IoU 1 / 2, class 0 IoU 0 / 1.
+    assert metric.compute_metrics(metric.results)['mIoU'] == pytest.approx(25)

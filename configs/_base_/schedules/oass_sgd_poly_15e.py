@@ -29,7 +29,7 @@ optim_wrapper = dict(
         }))
 param_scheduler = [
     dict(
-        type='PolyLR',
+        type='PuzzleCAMPolyLR',  # lr0 (1 - t/T)^0.9 for t = 0..T-1
         power=0.9,
         eta_min=0,
         by_epoch=True,

@@ -21,6 +21,8 @@ from mmmlc.registry import METRICS
 
 def _upsample(cam: torch.Tensor, size: Sequence[int]) -> np.ndarray:
     """Bilinear resize of ``(K, h, w)`` CAMs to ``size`` (H, W)."""
+    if len(cam) == 0:  # an image without positive classes
+        return np.zeros((0, ) + tuple(int(s) for s in size), np.float32)
     cam = torch.as_tensor(cam).float()[None]
     return F.interpolate(
         cam, size=tuple(int(s) for s in size), mode='bilinear',

@@ -1,11 +1,12 @@
 # OASS stage 1 (full) on the embedded DigitScenes, sized for 2 CPU cores: a
-# half-width ResNet-18 (base 32 channels) at stride 16 from random init
-# (nothing downloads), 128-px crops -> 8 x 8 class maps, 4 processes x 8,
+# quarter-width ResNet-18 (base 16 channels) from random init (nothing
+# downloads) at output stride 8 (strides 1, 2, 1, 1), so 64-px crops give
+# the same 8 x 8 class maps as 128-px crops at stride 16; 4 processes x 8,
 # 6 epochs, lr 0.1 poly, the VOC recipe's losses and multipliers.
 #   tools/dist_train.sh configs/oass/<this file> 4
 #   python tools/train.py configs/oass/<this file>     # one process
 _base_ = [
-    '../_base_/datasets/digit_scenes_oass-128px.py',
+    '../_base_/datasets/digit_scenes_oass-64px.py',
     '../_base_/models/oass_resnet101.py',
     '../_base_/schedules/oass_sgd_poly_15e.py',
     '../_base_/default_runtime.py',
@@ -15,8 +16,13 @@ max_epochs = 6
 model = dict(
     data_preprocessor=dict(num_classes=num_classes),
     backbone=dict(
-        depth=18, base_channels=32, stem_channels=32, init_cfg=None),
-    head=dict(num_classes=num_classes, in_channels=256))
+        depth=18,
+        base_channels=16,
+        stem_channels=16,
+        strides=(1, 2, 1, 1),
+        init_cfg=None),
+    head=dict(num_classes=num_classes, in_channels=128),
+    stride=8)
 train_dataloader = dict(num_workers=1)
 val_dataloader = dict(num_workers=1)
 test_dataloader = dict(num_workers=1)
