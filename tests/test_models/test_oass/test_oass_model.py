@@ -19,9 +19,9 @@ def build(**kwargs):
     cfg = dict(
         type='OASSClassifier',
         backbone=dict(
-            type='ResNet', depth=18, strides=(1, 2, 2, 1),
-            out_indices=(3,)),
-        head=dict(type='CAMHead', num_classes=C, in_channels=512),
+            type='ResNet', depth=18, strides=(1, 2, 2, 1), base_channels=8,
+            stem_channels=8, out_indices=(3,)),
+        head=dict(type='CAMHead', num_classes=C, in_channels=64),
         data_preprocessor=dict(
             type='ClsDataPreprocessor', num_classes=C, to_onehot=True,
             mean=[0, 0, 0], std=[1, 1, 1]))
@@ -45,7 +45,7 @@ class CellwiseBackbone(nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.proj = nn.Conv2d(3, 512, 1)
+        self.proj = nn.Conv2d(3, 64, 1)
 
     def forward(self, x):
         return (self.proj(nn.functional.avg_pool2d(x, 16)), )
@@ -53,7 +53,7 @@ class CellwiseBackbone(nn.Module):
 
 def test_gap_of_class_maps_equals_linear_on_gap():
     model = build()
-    feat = torch.randn(3, 512, 7, 9)
+    feat = torch.randn(3, 64, 7, 9)
     logits = model.head((feat, ))
     weight = model.head.classifier.weight[:, :, 0, 0]  # (C, D)
     reference = feat.mean((2, 3)) @ weight.t()
@@ -153,7 +153,8 @@ def test_train_step_has_no_host_transfer(variant):
 
 
 def test_wrong_stride_is_a_clear_error():
-    model = build(backbone=dict(type='ResNet', depth=18, out_indices=(3,)))
+    model = build(backbone=dict(type='ResNet', depth=18, base_channels=8,
+                               stem_channels=8, out_indices=(3,)))
     data = model.data_preprocessor(batch(), True)
     with pytest.raises(ValueError, match='stride 16'):
         model(**data, mode='loss')
