@@ -13,7 +13,8 @@ import torch
 import torch.nn.functional as F
 
 
-def normalize_cams(class_maps: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+def normalize_cams(class_maps: torch.Tensor,
+                   eps: float = 1e-5) -> torch.Tensor:
     r"""Per-class max-normalised CAMs.
 
     :math:`A_c(u) = \mathrm{ReLU}(M_c(u)) / (\max_v \mathrm{ReLU}(M_c(v))
