@@ -87,3 +87,36 @@ def test_train_aug_with_classification_val_fails_naming_both_files():
     message = str(err.value)
     assert 'train_aug.txt' in message and 'Main/val.txt' in message
     assert '1 images' in message and 'Segmentation/val.txt' in message
+
+
+class _Dataset:
+
+    def __init__(self, ids, ann_file):
+        self.ids, self.ann_file = ids, ann_file
+
+    def full_init(self):
+        pass
+
+    def __len__(self):
+        return len(self.ids)
+
+    def get_data_info(self, i):
+        return dict(img_path=f'JPEGImages/{self.ids[i]}.jpg')
+
+
+def test_hook_stops_a_leaking_run_before_training():
+    from types import SimpleNamespace
+
+    from mmmlc.engine.hooks import SplitHygieneHook
+
+    def runner(val_ids):
+        return SimpleNamespace(
+            _val_loop=dict(),
+            train_dataloader=SimpleNamespace(
+                dataset=_Dataset(['a', 'b'], 'Segmentation/train_aug.txt')),
+            val_dataloader=SimpleNamespace(
+                dataset=_Dataset(val_ids, 'Main/val.txt')))
+
+    SplitHygieneHook().before_train(runner(['c']))
+    with pytest.raises(ValueError, match='train_aug.txt'):
+        SplitHygieneHook().before_train(runner(['b', 'c']))
