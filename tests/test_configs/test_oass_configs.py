@@ -58,7 +58,7 @@ def test_voc_training_view_is_512_with_mean_padding():
                          'oass_resnet101_4xb8-poly-15e_voc12aug-512px.py'))
     init_default_scope('mmmlc')
     pipeline = Compose(cfg.train_pipeline[1:-1])  # no loading, no packing
-    for _ in range(10):
+    for _ in range(3):
         img = np.full((250, 400, 3), 7, np.uint8)  # long side 400
         out = pipeline(dict(img=img, img_shape=img.shape[:2],
                             ori_shape=img.shape[:2]))
