@@ -13,7 +13,7 @@ def check_disjoint_splits(train_ids: Iterable[str], eval_ids: Iterable[str],
 
     VOC 2012's ``train_aug`` (SBD) holds VOC2011 trainval images, so it
     overlaps the classification ``val`` split; train on it only with the
-    segmentation ``val`` (docs/methods/oass.md, "Data").
+    segmentation ``val`` (docs/methods/oass.md, "Data: VOC 2012").
 
     Args:
         train_ids (Iterable[str]): Training image ids.

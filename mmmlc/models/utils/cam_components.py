@@ -1,9 +1,10 @@
 """Object locations from class activation maps, on the device.
 
-OASS (docs/methods/oass.md, "Online object locations") thresholds the
-normalised CAM of every image-positive class on the stride-16 grid, splits
-the foreground into 4-connected components and keeps each component of at
-least ``min_size`` cells as a box scored by its CAM peak. Everything here is
+OASS (docs/reference/oass.md, "Online object locations and OA-tiling")
+thresholds the normalised CAM of every image-positive class on the
+stride-16 grid, splits the foreground into 4-connected components and
+keeps each component of at least ``min_size`` cells as a box scored by its
+CAM peak. Everything here is
 batched over images and classes, uses fixed shapes and never reads a value
 back to the host, so a training step can call it without a device sync.
 """

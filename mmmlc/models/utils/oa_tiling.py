@@ -1,7 +1,7 @@
 """Object-aware tiling (OA-tiling) and the puzzle losses of OASS.
 
-docs/methods/oass.md ("Object-aware tiling") and docs/reference/oass.md
-give the rules and their evidence. One vertical cut ``k_x`` and one
+docs/reference/oass.md ("Online object locations and OA-tiling") gives
+the rules and their evidence. One vertical cut ``k_x`` and one
 horizontal cut ``k_y`` (grid cells of the stride-16 map) split every crop
 into four tiles TL, TR, BL, BR; the cut avoids slicing the current object
 boxes. The tiles of one index are cropped out of the batch into a canvas
