@@ -8,6 +8,14 @@ _base_ = [
     '../_base_/schedules/oass_sgd_poly_15e.py',
     '../_base_/default_runtime.py',
 ]
+val_evaluator = [
+    dict(type='MLCMetric'),
+    dict(
+        type='CAMmIoU',
+        seg_dir='data/VOCdevkit/VOC2012/SegmentationClass'),
+    dict(type='CAMCorLoc'),
+]
+test_evaluator = val_evaluator
 # The last checkpoint is the result: no selection on the evaluation split.
 default_hooks = dict(
     checkpoint=dict(interval=5, max_keep_ckpts=1, save_best=None))

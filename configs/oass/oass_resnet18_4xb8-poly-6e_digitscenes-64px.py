@@ -23,6 +23,8 @@ model = dict(
         init_cfg=None),
     head=dict(num_classes=num_classes, in_channels=128),
     stride=8)
+val_evaluator = [dict(type='MLCMetric'), dict(type='CAMCorLoc')]
+test_evaluator = val_evaluator
 train_dataloader = dict(num_workers=1)
 val_dataloader = dict(num_workers=1)
 test_dataloader = dict(num_workers=1)

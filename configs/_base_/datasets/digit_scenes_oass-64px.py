@@ -2,9 +2,8 @@
 # no download) at 64 px, as the other DigitScenes recipes (2 CPU cores),
 # with the OASS training view scaled to it: long side uniform in [40, 80]
 # of the 128-px image, random 64 x 64 crop padded with the mean colour. No
-# flip (a mirrored digit is another glyph). Evaluation at 64 px with mAP
-# and the CorLoc of the CAM boxes (the digit boxes are packed, rescaled
-# with the image).
+# flip (a mirrored digit is another glyph). Evaluation at 64 px; the digit
+# boxes are packed (rescaled with the image) for the OASS leaves' CorLoc.
 _base_ = ['./digit_scenes.py']
 crop_size = 64
 mean_bgr = (103.53, 116.28, 123.675)
@@ -36,5 +35,3 @@ train_dataloader = dict(
     batch_size=8, drop_last=True, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-val_evaluator = [dict(type='MLCMetric'), dict(type='CAMCorLoc')]
-test_evaluator = val_evaluator
