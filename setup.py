@@ -51,6 +51,7 @@ setup(
         'numpy',
         'pycocotools',
         'scikit-learn',
+        'scipy',
         'opencv-python',
     ],
     extras_require={

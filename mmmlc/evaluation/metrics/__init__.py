@@ -1,9 +1,11 @@
 """Registered mmengine metrics."""
 from .batch_map import BatchMeanAP, batch_mean_average_precision
+from .cam_metrics import CAMCorLoc, CAMmIoU
 from .dump_predictions import DumpMultiLabelPredictions
 from .multilabel_metric import MLCMetric
 
 __all__ = [
-    'BatchMeanAP', 'DumpMultiLabelPredictions', 'MLCMetric',
+    'BatchMeanAP', 'CAMCorLoc', 'CAMmIoU', 'DumpMultiLabelPredictions',
+    'MLCMetric',
     'batch_mean_average_precision'
 ]

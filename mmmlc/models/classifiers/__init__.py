@@ -1,5 +1,6 @@
 """Classifiers: thin ImageClassifier variants."""
 from .label_aware_classifier import LabelAwareClassifier
 from .mulcon_classifier import MulConClassifier
+from .oass import OASSClassifier
 
-__all__ = ['LabelAwareClassifier', 'MulConClassifier']
+__all__ = ['LabelAwareClassifier', 'MulConClassifier', 'OASSClassifier']

@@ -1,0 +1,327 @@
+"""OASS stage 1: the object-aware CAM classifier (and its ablation rows)."""
+import math
+from typing import List, Optional, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmpretrain.models.classifiers import ImageClassifier
+from mmpretrain.structures import DataSample
+
+from mmmlc.registry import MODELS
+from ..utils import multi_hot_targets
+from ..utils.cam_components import component_boxes, normalize_cams
+from ..utils.oa_tiling import (crop_regions, masked_gap, max_tile_size,
+                               merge_tiles, multilabel_soft_margin,
+                               reconstruction_loss, region_mask, select_cuts,
+                               tile_regions, tile_targets)
+
+AUX_TASKS = ('none', 'tiles', 'rotation')
+TILINGS = ('grid', 'object_aware')
+
+
+@MODELS.register_module()
+class OASSClassifier(ImageClassifier):
+    r"""OASS's CAM classifier with object-aware tiling (a reconstruction).
+
+    Xu et al., "Object-Aware Self-supervised Multi-Label Learning", ICIP
+    2022 (arXiv 2205.07028). The paper's method section is not public;
+    this is the reading of docs/reference/oass.md: a Puzzle-CAM classifier
+    whose puzzle tiles follow the objects the CAMs currently find. One
+    training step, in order (B images, C classes, crop H x W, grid
+    h x w = H/16 x W/16):
+
+    1. backbone + :class:`CAMHead` on the full crop: class maps M
+       ``(B, C, h, w)``, logits GAP(M) ``(B, C)``,
+       :math:`L_{cls} = \ell_{ML}(z, y)`;
+    2. online object locations from M detached: normalised CAMs of the
+       positive classes, threshold ``loc_thr``, 4-connected components of
+       at least ``min_size`` cells, tight boxes ``(B, C, S, 4)`` (none
+       during the first ``warmup`` share of iterations);
+    3. cuts ``k_x, k_y`` per image (``tiling='object_aware'``: the
+       candidate in ``[w/4, 3w/4]`` slicing the least box area, closest to
+       the centre; ``'grid'``: the centre), four tiles TL, TR, BL, BR;
+    4. the tiles of each index cropped into one zero-padded canvas of the
+       largest tile OA-tiling allows, all 4B canvases through the same
+       network: ``(4B, C, p_h, p_w)``; their valid parts stitched into
+       M~ ``(B, C, h, w)``;
+    5. :math:`L_{pcls} = \ell_{ML}(\mathrm{GAP}(\tilde M), y)`,
+       :math:`L_{re} = \frac1{BChw}\sum y\,|M - \tilde M|` with weight
+       :math:`\alpha(t) = \alpha_{max}\min(1, t / (r T))`, and
+       :math:`L_{tile}`, the BCE of each tile's GAP over its valid cells
+       against pseudo-targets from the boxes (1: a box of the class has
+       >= ``tile_rho`` of its area in the tile; 0: negative class, or no
+       foreground cell there; else ignored), weight
+       :math:`\beta`.
+
+    Total: :math:`L_{cls} + L_{pcls} + \alpha(t) L_{re} + \beta L_{tile}`.
+    Nothing is read back to the host and nothing loops over images or
+    boxes. The iteration comes from :meth:`set_progress`, called by
+    ``OASSProgressHook`` before each step.
+
+    The ablation rows are settings of this class: (1) plain CAM
+    classifier ``aux='none'``; (2) Puzzle-CAM ``aux='tiles',
+    tiling='grid', tile_weight=0``; (3) OA-tiling ``aux='tiles',
+    tiling='object_aware', tile_weight=0``; (4) full OASS (the default).
+    ``aux='rotation'`` is the fallback pretext task: the top-scoring box
+    of each image (pixels, at least ``rotation_min_px`` a side, clipped to
+    the crop) is resampled to ``rotation_size``, rotated by a random
+    multiple of 90 degrees, and a 4-way linear head on the pooled
+    backbone feature predicts the rotation (cross-entropy, weight
+    ``rotation_weight``; images without a box count 0).
+
+    Args:
+        backbone (dict): A stride-16 backbone, e.g. mmpretrain ResNet with
+            ``strides=(1, 2, 2, 1), out_indices=(3,)``.
+        head (dict): A :class:`CAMHead` config.
+        aux (str): ``'none'``, ``'tiles'`` or ``'rotation'``. Defaults to
+            ``'tiles'``.
+        tiling (str): ``'object_aware'`` or ``'grid'``. Defaults to
+            ``'object_aware'``.
+        re_weight (float): :math:`\alpha_{max}`. Defaults to 4.
+        re_ramp (float): Share r of the run over which :math:`\alpha`
+            ramps up linearly. Defaults to 0.5.
+        tile_weight (float): :math:`\beta`. Defaults to 1.
+        tile_rho (float): :math:`\rho`. Defaults to 0.5.
+        loc_thr (float): :math:`\tau_{loc}`. Defaults to 0.2.
+        min_size (int): Smallest component kept, in cells. Defaults to 2.
+        warmup (float): Share of the run without object locations.
+            Defaults to 0.2.
+        stride (int): Output stride of the backbone. Defaults to 16.
+        cc_iters (int, optional): Rounds of the connected-components
+            propagation; None uses ``h + w``.
+        rotation_weight (float): Defaults to 0.5.
+        rotation_size (int): Defaults to 224.
+        rotation_min_px (int): Defaults to 64.
+        neck (dict, optional): Defaults to None (the head needs the map).
+        data_preprocessor (dict, optional): Needs ``num_classes`` and
+            ``to_onehot=True`` so that labels reach the step on the device.
+        init_cfg (dict, optional): Defaults to None.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 head: dict,
+                 aux: str = 'tiles',
+                 tiling: str = 'object_aware',
+                 re_weight: float = 4.0,
+                 re_ramp: float = 0.5,
+                 tile_weight: float = 1.0,
+                 tile_rho: float = 0.5,
+                 loc_thr: float = 0.2,
+                 min_size: int = 2,
+                 warmup: float = 0.2,
+                 stride: int = 16,
+                 cc_iters: Optional[int] = None,
+                 rotation_weight: float = 0.5,
+                 rotation_size: int = 224,
+                 rotation_min_px: int = 64,
+                 neck: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        if aux not in AUX_TASKS or tiling not in TILINGS:
+            raise ValueError(f'OASSClassifier: aux must be one of '
+                             f'{AUX_TASKS} (got {aux!r}) and tiling one of '
+                             f'{TILINGS} (got {tiling!r}).')
+        if not (0 <= warmup <= 1 and 0 < re_ramp <= 1 and 0 < tile_rho <= 1):
+            raise ValueError(
+                f'OASSClassifier: warmup ({warmup}) must be in [0, 1], '
+                f're_ramp ({re_ramp}) and tile_rho ({tile_rho}) in (0, 1].')
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            head=head,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        if not callable(getattr(self.head, 'class_maps', None)):
+            raise TypeError('OASSClassifier needs a head with class_maps() '
+                            f'(CAMHead), got {type(self.head).__name__}.')
+        self.aux = aux
+        self.tiling = tiling
+        self.re_weight = re_weight
+        self.re_ramp = re_ramp
+        self.tile_weight = tile_weight
+        self.tile_rho = tile_rho
+        self.loc_thr = loc_thr
+        self.min_size = min_size
+        self.warmup = warmup
+        self.stride = stride
+        self.cc_iters = cc_iters
+        self.rotation_weight = rotation_weight
+        self.rotation_size = rotation_size
+        self.rotation_min_px = rotation_min_px
+        if aux == 'rotation':
+            self.rotation_head = nn.Linear(self.head.in_channels, 4)
+        self._iter, self._max_iters = 0, 1
+
+    def set_progress(self, iteration: int, max_iters: int) -> None:
+        """Tell the model where training is (``OASSProgressHook``).
+
+        Args:
+            iteration (int): Current iteration, 0-based.
+            max_iters (int): Iterations of the whole run (T).
+        """
+        if max_iters <= 0 or iteration < 0:
+            raise ValueError(f'set_progress: iteration ({iteration}) must '
+                             f'be >= 0 and max_iters ({max_iters}) > 0.')
+        self._iter, self._max_iters = int(iteration), int(max_iters)
+
+    @property
+    def re_alpha(self) -> float:
+        r""":math:`\alpha(t) = \alpha_{max}\min(1, t / (r T))`."""
+        ramp = self.re_ramp * self._max_iters
+        return self.re_weight * min(1.0, self._iter / ramp)
+
+    @property
+    def locating(self) -> bool:
+        """Whether the warm-up is over (object locations are used)."""
+        return self._iter >= self.warmup * self._max_iters
+
+    def object_locations(
+            self, class_maps: torch.Tensor, labels: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Boxes of the positive classes' CAM components.
+
+        Args:
+            class_maps (torch.Tensor): Detached ``(B, C, h, w)``.
+            labels (torch.Tensor): Multi-hot ``(B, C)``.
+
+        Returns:
+            tuple[torch.Tensor]: ``boxes`` ``(B, C, S, 4)`` in cells,
+            ``scores`` and ``valid`` ``(B, C, S)``, and the foreground
+            masks ``(B, C, h, w)``; with ``S = h * w + 1`` slots. During
+            the warm-up no slot is valid.
+        """
+        b, c, h, w = class_maps.shape
+        cams = normalize_cams(class_maps)
+        foreground = (cams >= self.loc_thr) & labels.bool()[:, :, None, None]
+        if not self.locating:
+            foreground = torch.zeros_like(foreground)
+        boxes, scores, valid = component_boxes(
+            cams.view(b * c, h, w), foreground.view(b * c, h, w),
+            self.min_size, self.cc_iters)
+        return (boxes.view(b, c, -1, 4), scores.view(b, c, -1),
+                valid.view(b, c, -1), foreground)
+
+    def _cuts(self, boxes: torch.Tensor, valid: torch.Tensor, h: int,
+              w: int) -> Tuple[torch.Tensor, torch.Tensor]:
+        """``(k_x, k_y)`` per image, ``(B,)`` each."""
+        b = boxes.shape[0]
+        if self.tiling == 'grid':
+            centre = torch.zeros(b, dtype=torch.long, device=boxes.device)
+            return centre + w // 2, centre + h // 2
+        flat = boxes.flatten(1, 2)  # (B, C*S, 4)
+        x0, y0, x1, y1 = flat.unbind(-1)
+        area = (x1 - x0) * (y1 - y0) * valid.flatten(1)
+        return select_cuts(x0, x1, area, w), select_cuts(y0, y1, area, h)
+
+    def _tile_pass(self, inputs: torch.Tensor, regions: torch.Tensor,
+                   h: int, w: int) -> Tuple[List[torch.Tensor], int, int]:
+        """Class maps of the four tiles, batched by tile index."""
+        if self.tiling == 'grid':
+            p_h, p_w = h - h // 2, w - w // 2
+        else:
+            p_h, p_w = max_tile_size(h), max_tile_size(w)
+        s = self.stride
+        canvases = torch.cat([
+            crop_regions(inputs, regions[:, k] * s, p_h * s, p_w * s)
+            for k in range(4)
+        ])  # (4B, 3, p_h*16, p_w*16)
+        maps = self.head.class_maps(self.extract_feat(canvases))
+        return list(maps.chunk(4)), p_h, p_w  # 4 x (B, C, p_h, p_w)
+
+    def _rotation_loss(self, inputs: torch.Tensor, boxes: torch.Tensor,
+                       scores: torch.Tensor,
+                       valid: torch.Tensor) -> torch.Tensor:
+        """Rotation prediction on each image's top-scoring CAM box."""
+        b, _, height, width = inputs.shape
+        flat_scores = torch.where(valid, scores, -1.).flatten(1)
+        top = flat_scores.argmax(1)  # (B,)
+        has_box = flat_scores.amax(1) >= 0
+        box = boxes.flatten(1, 2).gather(
+            1, top[:, None, None].expand(b, 1, 4))[:, 0].float() * self.stride
+        centre = (box[:, :2] + box[:, 2:]) / 2
+        half = (box[:, 2:] - box[:, :2]).clamp(min=self.rotation_min_px) / 2
+        half = torch.stack([
+            half[:, 0].clamp(max=width / 2), half[:, 1].clamp(max=height / 2)
+        ], 1)
+        limit = torch.stack([width - half[:, 0], height - half[:, 1]], 1)
+        centre = torch.minimum(torch.maximum(centre, half), limit)
+        turns = torch.randint(4, (b,), device=inputs.device)
+        angle = turns.float() * (math.pi / 2)
+        cos, sin = angle.cos().round(), angle.sin().round()
+        scale_x, scale_y = half[:, 0] / (width / 2), half[:, 1] / (height / 2)
+        shift_x = centre[:, 0] / (width / 2) - 1
+        shift_y = centre[:, 1] / (height / 2) - 1
+        # Output coords are rotated first, then mapped into the box.
+        theta = torch.stack([
+            torch.stack([scale_x * cos, -scale_x * sin, shift_x], 1),
+            torch.stack([scale_y * sin, scale_y * cos, shift_y], 1)
+        ], 1)  # (B, 2, 3)
+        size = (b, 3, self.rotation_size, self.rotation_size)
+        grid = F.affine_grid(theta, size, align_corners=False)
+        crops = F.grid_sample(inputs, grid, align_corners=False)
+        pooled = self.extract_feat(crops)[-1].mean((2, 3))
+        loss = F.cross_entropy(
+            self.rotation_head(pooled), turns, reduction='none')
+        weight = has_box.to(loss.dtype)
+        return (loss * weight).sum() / weight.sum().clamp(min=1)
+
+    def loss(self, inputs: torch.Tensor,
+             data_samples: List[DataSample]) -> dict:
+        """The OASS losses of one batch (see the class docstring).
+
+        Args:
+            inputs (torch.Tensor): Crops ``(B, 3, H, W)``, H and W
+                multiples of ``stride``.
+            data_samples (list[DataSample]): With ``gt_score``.
+
+        Returns:
+            dict[str, torch.Tensor]: ``loss_cls`` and, by variant,
+            ``loss_pcls``, ``loss_re``, ``loss_tile``, ``loss_rot``.
+        """
+        labels = multi_hot_targets(data_samples, self.head.num_classes)
+        class_maps = self.head.class_maps(self.extract_feat(inputs))
+        b, c, h, w = class_maps.shape  # (B, C, h, w)
+        if inputs.shape[-2:] != (h * self.stride, w * self.stride):
+            raise ValueError(
+                f'OASSClassifier: input {tuple(inputs.shape[-2:])} gives a '
+                f'{h} x {w} map, not stride {self.stride}; crop sizes must '
+                f'be multiples of {self.stride} and the backbone stride '
+                f'{self.stride} (ResNet strides=(1, 2, 2, 1)).')
+        losses = dict(
+            loss_cls=multilabel_soft_margin(class_maps.mean((2, 3)), labels))
+        if self.aux == 'none':
+            return losses
+
+        boxes, scores, valid, foreground = self.object_locations(
+            class_maps.detach(), labels)
+        if self.aux == 'rotation':
+            losses['loss_rot'] = self.rotation_weight * self._rotation_loss(
+                inputs, boxes, scores, valid)
+            return losses
+
+        cut_x, cut_y = self._cuts(boxes, valid, h, w)
+        regions = tile_regions(cut_x, cut_y, h, w)  # (B, 4, 4) cells
+        tile_maps, p_h, p_w = self._tile_pass(inputs, regions, h, w)
+        merged = merge_tiles(tile_maps, regions, h, w)  # (B, C, h, w)
+        losses['loss_pcls'] = multilabel_soft_margin(
+            merged.mean((2, 3)), labels)
+        losses['loss_re'] = self.re_alpha * reconstruction_loss(
+            class_maps, merged, labels)
+        if self.tile_weight > 0:
+            sizes = regions[..., 2:] - regions[..., :2]  # (B, 4, 2)
+            local = torch.cat([torch.zeros_like(sizes), sizes], -1)
+            cells = region_mask(local, p_h, p_w)  # (B, 4, p_h, p_w)
+            tile_logits = torch.stack([
+                masked_gap(tile_maps[k], cells[:, k]) for k in range(4)
+            ], 1)  # (B, 4, C)
+            targets, weights = tile_targets(labels, boxes, valid,
+                                            foreground, regions,
+                                            self.tile_rho)
+            if not self.locating:
+                # No locations yet: only the negatives carry a target.
+                weights = (1 - labels)[:, None].expand_as(targets)
+            losses['loss_tile'] = self.tile_weight * multilabel_soft_margin(
+                tile_logits, targets, weights)
+        return losses

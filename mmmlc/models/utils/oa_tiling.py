@@ -1,0 +1,284 @@
+"""Object-aware tiling (OA-tiling) and the puzzle losses of OASS.
+
+docs/reference/oass.md ("Online object locations and OA-tiling") gives
+the rules and their evidence. One vertical cut ``k_x`` and one
+horizontal cut ``k_y`` (grid cells of the stride-16 map) split every crop
+into four tiles TL, TR, BL, BR; the cut avoids slicing the current object
+boxes. The tiles of one index are cropped out of the batch into a canvas
+of a fixed size, zero outside the tile (the mean colour once normalised),
+so their pass has static shapes and needs no host read. All functions are
+batched over images, with no Python loop over images or boxes.
+"""
+import math
+from typing import List, Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+
+#: Tile order, also the order of ``regions[:, k]``.
+TILE_NAMES = ('TL', 'TR', 'BL', 'BR')
+
+
+def cut_candidates(size: int) -> Tuple[int, int]:
+    """First and last candidate cut of an axis of ``size`` cells.
+
+    Args:
+        size (int): Grid cells along the axis.
+
+    Returns:
+        tuple[int, int]: ``ceil(size / 4)`` and ``floor(3 * size / 4)``.
+    """
+    return math.ceil(size / 4), (3 * size) // 4
+
+
+def max_tile_size(size: int) -> int:
+    """Largest tile side OA-tiling can produce on an axis of ``size`` cells.
+
+    Args:
+        size (int): Grid cells along the axis.
+
+    Returns:
+        int: ``size - ceil(size / 4)``.
+    """
+    return size - cut_candidates(size)[0]
+
+
+def select_cuts(lo: torch.Tensor,
+                hi: torch.Tensor,
+                area: torch.Tensor,
+                size: int,
+                generator: Optional[torch.Generator] = None) -> torch.Tensor:
+    r"""OA-tiling cut along one axis for every image.
+
+    Candidates :math:`k \in \{\lceil s/4\rceil, \dots, \lfloor 3s/4
+    \rfloor\}`; :math:`\mathrm{cost}(k) = \sum_b \mathrm{area}(b)\,
+    [lo(b) < k < hi(b)]`, the area of the boxes the line slices. Among the
+    cheapest candidates the one closest to :math:`s/2` wins, and a tie of
+    two equidistant ones is broken uniformly at random. With no boxes
+    (all areas 0) an even ``size`` gives exactly ``size / 2``.
+
+    Args:
+        lo (torch.Tensor): Box starts along the axis ``(B, K)``.
+        hi (torch.Tensor): Box ends (exclusive) ``(B, K)``.
+        area (torch.Tensor): Box areas ``(B, K)``; 0 for padding slots.
+        size (int): Grid cells along the axis.
+        generator (torch.Generator, optional): For the tie break.
+
+    Returns:
+        torch.Tensor: int64 cuts ``(B,)``.
+    """
+    first, last = cut_candidates(size)
+    cand = torch.arange(first, last + 1, device=lo.device)  # (P,)
+    sliced = (lo[..., None] < cand) & (cand < hi[..., None])  # (B, K, P)
+    cost = (area.float()[..., None] * sliced).sum(1)  # (B, P)
+    cheapest = cost == cost.amin(1, keepdim=True)
+    # |2k - s| is an integer, so a jitter in [0, 1) only breaks exact ties.
+    distance = (2 * cand - size).abs().float()
+    jitter = torch.rand(cost.shape, generator=generator, device=lo.device)
+    rank = torch.where(cheapest, distance + jitter, torch.inf)
+    return cand[rank.argmin(1)]
+
+
+def tile_regions(cut_x: torch.Tensor, cut_y: torch.Tensor, h: int,
+                 w: int) -> torch.Tensor:
+    """The four tiles of every image from its cuts.
+
+    Args:
+        cut_x (torch.Tensor): Vertical cuts ``(B,)`` in cells.
+        cut_y (torch.Tensor): Horizontal cuts ``(B,)`` in cells.
+        h (int): Grid height.
+        w (int): Grid width.
+
+    Returns:
+        torch.Tensor: int64 ``(B, 4, 4)``: for TL, TR, BL, BR the box
+        ``x0, y0, x1, y1`` in cells.
+    """
+    zero = torch.zeros_like(cut_x)
+    full_w, full_h = zero + w, zero + h
+    x0 = torch.stack([zero, cut_x, zero, cut_x], 1)
+    x1 = torch.stack([cut_x, full_w, cut_x, full_w], 1)
+    y0 = torch.stack([zero, zero, cut_y, cut_y], 1)
+    y1 = torch.stack([cut_y, cut_y, full_h, full_h], 1)
+    return torch.stack([x0, y0, x1, y1], -1)
+
+
+def crop_regions(x: torch.Tensor, regions: torch.Tensor, out_h: int,
+                 out_w: int) -> torch.Tensor:
+    """Crop one region per image into a zero canvas at its top-left.
+
+    Args:
+        x (torch.Tensor): ``(B, C, H, W)``.
+        regions (torch.Tensor): ``(B, 4)`` as ``x0, y0, x1, y1`` in the
+            units of ``x``; a region larger than the canvas is cut.
+        out_h (int): Canvas height.
+        out_w (int): Canvas width.
+
+    Returns:
+        torch.Tensor: ``(B, C, out_h, out_w)``; zero below and right of
+        the region (the padding of the batched tile pass).
+    """
+    b, c, height, width = x.shape
+    x0, y0, x1, y1 = regions.unbind(-1)
+    rows = y0[:, None] + torch.arange(out_h, device=x.device)  # (B, out_h)
+    cols = x0[:, None] + torch.arange(out_w, device=x.device)  # (B, out_w)
+    inside = (rows < y1[:, None])[:, :, None] & (cols < x1[:, None])[:, None]
+    rows = rows.clamp(max=height - 1)
+    cols = cols.clamp(max=width - 1)
+    out = x.gather(2, rows[:, None, :, None].expand(b, c, out_h, width))
+    out = out.gather(3, cols[:, None, None, :].expand(b, c, out_h, out_w))
+    return out * inside[:, None].to(out.dtype)
+
+
+def merge_tiles(tile_maps: List[torch.Tensor], regions: torch.Tensor, h: int,
+                w: int) -> torch.Tensor:
+    """Stitch the valid part of each tile's map back into the full grid.
+
+    The inverse of :func:`crop_regions` over the four tiles: cell ``(y,
+    x)`` is read from the tile that contains it, at its offset in that
+    tile.
+
+    Args:
+        tile_maps (list[torch.Tensor]): Four ``(B, C, p_h, p_w)`` maps in
+            TL, TR, BL, BR order, each holding its tile at the top-left.
+        regions (torch.Tensor): ``(B, 4, 4)`` from :func:`tile_regions`.
+        h (int): Grid height.
+        w (int): Grid width.
+
+    Returns:
+        torch.Tensor: The merged map ``(B, C, h, w)``.
+    """
+    b, c, p_h, p_w = tile_maps[0].shape
+    cut_x, cut_y = regions[:, 3, 0], regions[:, 3, 1]  # BR starts at cuts
+    ys = torch.arange(h, device=regions.device)
+    xs = torch.arange(w, device=regions.device)
+    below = ys[None] >= cut_y[:, None]  # (B, h)
+    right = xs[None] >= cut_x[:, None]  # (B, w)
+    tile = below[:, :, None].long() * 2 + right[:, None, :].long()  # (B,h,w)
+    local_y = (ys[None] - cut_y[:, None] * below).clamp(max=p_h - 1)
+    local_x = (xs[None] - cut_x[:, None] * right).clamp(max=p_w - 1)
+    flat = local_y[:, :, None] * p_w + local_x[:, None, :]  # (B, h, w)
+    index = (tile * p_h * p_w + flat).view(b, 1, h * w).expand(b, c, -1)
+    stacked = torch.stack(tile_maps, 2).view(b, c, 4 * p_h * p_w)
+    return stacked.gather(2, index).view(b, c, h, w)
+
+
+def region_mask(regions: torch.Tensor, out_h: int,
+                out_w: int) -> torch.Tensor:
+    """Bool ``(..., out_h, out_w)`` mask of each region's cells.
+
+    Args:
+        regions (torch.Tensor): ``(..., 4)`` as ``x0, y0, x1, y1``.
+        out_h (int): Grid height.
+        out_w (int): Grid width.
+
+    Returns:
+        torch.Tensor: True inside the region.
+    """
+    ys = torch.arange(out_h, device=regions.device)
+    xs = torch.arange(out_w, device=regions.device)
+    x0, y0, x1, y1 = (v[..., None] for v in regions.unbind(-1))
+    rows = (ys >= y0) & (ys < y1)
+    cols = (xs >= x0) & (xs < x1)
+    return rows[..., :, None] & cols[..., None, :]
+
+
+def masked_gap(maps: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """Mean of ``maps`` over the valid cells only.
+
+    Args:
+        maps (torch.Tensor): ``(B, C, h, w)``.
+        valid (torch.Tensor): Bool ``(B, h, w)``, at least one True each.
+
+    Returns:
+        torch.Tensor: ``(B, C)``.
+    """
+    weight = valid[:, None].to(maps.dtype)
+    return (maps * weight).sum((2, 3)) / weight.sum((2, 3)).clamp(min=1)
+
+
+def tile_targets(labels: torch.Tensor, boxes: torch.Tensor,
+                 valid: torch.Tensor, foreground: torch.Tensor,
+                 regions: torch.Tensor,
+                 rho: float = 0.5) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Pseudo-targets of the object-aware tile classification.
+
+    For tile ``k`` and class ``c``: 0 if ``y_c = 0``; 1 if ``y_c = 1`` and
+    a box of class ``c`` has at least ``rho`` of its area inside the
+    tile; 0 if ``y_c = 1`` but the foreground mask of ``c`` has no cell in
+    the tile; ignored otherwise.
+
+    Args:
+        labels (torch.Tensor): Multi-hot ``(B, C)``.
+        boxes (torch.Tensor): ``(B, C, S, 4)`` cells, ``x0, y0, x1, y1``.
+        valid (torch.Tensor): Bool ``(B, C, S)`` box slots in use.
+        foreground (torch.Tensor): Bool ``(B, C, h, w)`` thresholded CAMs.
+        regions (torch.Tensor): ``(B, 4, 4)`` tiles.
+        rho (float): Share of a box's area inside a tile that makes the
+            class present there. Defaults to 0.5.
+
+    Returns:
+        tuple[torch.Tensor]: ``targets`` and ``weights`` ``(B, 4, C)``;
+        weight 0 marks an ignored entry.
+    """
+    h, w = foreground.shape[-2:]
+    box = boxes[:, None].float()  # (B, 1, C, S, 4)
+    tile = regions[:, :, None, None].float()  # (B, 4, 1, 1, 4)
+    inter_w = (torch.minimum(box[..., 2], tile[..., 2]) -
+               torch.maximum(box[..., 0], tile[..., 0])).clamp(min=0)
+    inter_h = (torch.minimum(box[..., 3], tile[..., 3]) -
+               torch.maximum(box[..., 1], tile[..., 1])).clamp(min=0)
+    area = ((box[..., 2] - box[..., 0]) * (box[..., 3] - box[..., 1]))
+    inside = (inter_w * inter_h >= rho * area) & valid[:, None]
+    present = inside.any(-1)  # (B, 4, C)
+    cells = region_mask(regions, h, w)  # (B, 4, h, w)
+    any_fg = (foreground[:, None] & cells[:, :, None]).flatten(3).any(-1)
+    positive = labels[:, None].bool()
+    targets = (positive & present).to(labels.dtype)
+    weights = (~positive | present | ~any_fg).to(labels.dtype)
+    return targets, weights
+
+
+def multilabel_soft_margin(logits: torch.Tensor,
+                           targets: torch.Tensor,
+                           weights: Optional[torch.Tensor] = None
+                           ) -> torch.Tensor:
+    r"""Multi-label soft-margin loss, optionally over kept entries only.
+
+    :math:`\ell_{ML}(z, y) = -\frac1C\sum_c [y_c \log\sigma(z_c) + (1-y_c)
+    \log(1-\sigma(z_c))]`, averaged over the batch; with ``weights`` the
+    mean runs over the entries of weight 1 (0 if there are none).
+
+    Args:
+        logits (torch.Tensor): ``(..., C)``.
+        targets (torch.Tensor): ``(..., C)`` in {0, 1}.
+        weights (torch.Tensor, optional): ``(..., C)`` in {0, 1}.
+
+    Returns:
+        torch.Tensor: Scalar loss.
+    """
+    loss = F.binary_cross_entropy_with_logits(
+        logits, targets.to(logits.dtype), reduction='none')
+    if weights is None:
+        return loss.mean()
+    weights = weights.to(loss.dtype)
+    return (loss * weights).sum() / weights.sum().clamp(min=1)
+
+
+def reconstruction_loss(class_maps: torch.Tensor, merged: torch.Tensor,
+                        labels: torch.Tensor) -> torch.Tensor:
+    r"""Puzzle-CAM's part-whole reconstruction on the raw class maps.
+
+    :math:`L_{re} = \frac1{BChw}\sum_{b,c,u} y_{b,c}\,|M_{b,c}(u) -
+    \tilde M_{b,c}(u)|`: negative classes are masked but stay in the
+    denominator.
+
+    Args:
+        class_maps (torch.Tensor): Full-crop maps ``(B, C, h, w)``.
+        merged (torch.Tensor): Merged tile maps ``(B, C, h, w)``.
+        labels (torch.Tensor): Multi-hot ``(B, C)``.
+
+    Returns:
+        torch.Tensor: Scalar loss.
+    """
+    diff = (class_maps - merged).abs() * labels[:, :, None, None]
+    return diff.mean()
