@@ -2,9 +2,12 @@
 # train (5,717) -> classification val (5,823), mAP and CorLoc (the val
 # split has no masks for most images, so no CAM mIoU). T = 2,670.
 #   tools/dist_train.sh configs/oass/<this file> 4
-_base_ = ['./oass_resnet101_4xb8-poly-15e_voc12aug-512px.py']
-train_dataloader = dict(dataset=dict(ann_file='ImageSets/Main/train.txt'))
-val_dataloader = dict(dataset=dict(ann_file='ImageSets/Main/val.txt'))
-test_dataloader = val_dataloader
-val_evaluator = [dict(type='MLCMetric'), dict(type='CAMCorLoc')]
-test_evaluator = val_evaluator
+_base_ = [
+    '../_base_/datasets/voc12-cls_oass-512px.py',
+    '../_base_/models/oass_resnet101.py',
+    '../_base_/schedules/oass_sgd_poly_15e.py',
+    '../_base_/default_runtime.py',
+]
+# The last checkpoint is the result: no selection on the evaluation split.
+default_hooks = dict(
+    checkpoint=dict(interval=5, max_keep_ckpts=1, save_best=None))
