@@ -66,13 +66,12 @@ def equalize_tables(hist: np.ndarray) -> np.ndarray:
     return np.stack(tables).astype(np.uint8)
 
 
-@TRANSFORMS.register_module()
-class FastAutoContrast(AutoContrast):
-    """mmpretrain's ``AutoContrast`` as one table look-up.
+class _HistogramTableOp:
+    """A parameter-free op applied as per-channel tables of the histograms.
 
-    Args:
-        prob (float): Probability of the op. Defaults to 0.5.
-        fast (bool): False runs mmpretrain's op. Defaults to True.
+    Subclasses name the mmpretrain op as their second base and give
+    ``_tables(histograms)``; with ``fast=False`` (or a grey image) the
+    mmpretrain op runs instead.
     """
 
     def __init__(self, prob: float = 0.5, fast: bool = True, **kwargs):
@@ -80,40 +79,45 @@ class FastAutoContrast(AutoContrast):
         self.fast = fast
 
     def transform(self, results: dict) -> dict:
-        """Stretch each channel's range to 0-255 with probability ``prob``."""
+        """Apply the op's tables with probability ``prob``."""
         if not self.fast or results['img'].ndim != 3:
             return super().transform(results)
         if self.random_disable():
             return results
         img = results['img']
-        results['img'] = _apply_tables(
-            img, auto_contrast_tables(_channel_histograms(img)))
+        results['img'] = _apply_tables(img,
+                                       self._tables(_channel_histograms(img)))
         return results
 
 
 @TRANSFORMS.register_module()
-class FastEqualize(Equalize):
-    """mmpretrain's ``Equalize`` as one table look-up (exact).
+class FastAutoContrast(_HistogramTableOp, AutoContrast):
+    """mmpretrain's ``AutoContrast`` as one table look-up: each channel's
+    range stretched to 0-255.
 
     Args:
         prob (float): Probability of the op. Defaults to 0.5.
         fast (bool): False runs mmpretrain's op. Defaults to True.
     """
 
-    def __init__(self, prob: float = 0.5, fast: bool = True, **kwargs):
-        super().__init__(prob=prob, **kwargs)
-        self.fast = fast
+    @staticmethod
+    def _tables(histograms: np.ndarray) -> np.ndarray:
+        return auto_contrast_tables(histograms)
 
-    def transform(self, results: dict) -> dict:
-        """Equalize each channel's histogram with probability ``prob``."""
-        if not self.fast or results['img'].ndim != 3:
-            return super().transform(results)
-        if self.random_disable():
-            return results
-        img = results['img']
-        results['img'] = _apply_tables(
-            img, equalize_tables(_channel_histograms(img)))
-        return results
+
+@TRANSFORMS.register_module()
+class FastEqualize(_HistogramTableOp, Equalize):
+    """mmpretrain's ``Equalize`` as one table look-up (exact): each
+    channel's histogram equalised.
+
+    Args:
+        prob (float): Probability of the op. Defaults to 0.5.
+        fast (bool): False runs mmpretrain's op. Defaults to True.
+    """
+
+    @staticmethod
+    def _tables(histograms: np.ndarray) -> np.ndarray:
+        return equalize_tables(histograms)
 
 
 @TRANSFORMS.register_module()
