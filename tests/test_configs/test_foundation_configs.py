@@ -55,7 +55,11 @@ def test_dataset_base_names_registered_components(path):
             continue
         assert DATASETS.get(dataset['type']) is not None, dataset['type']
     if 'val' in splits:
-        assert METRICS.get(cfg.val_evaluator['type']) is not None
+        evaluators = cfg.val_evaluator
+        if not isinstance(evaluators, (list, tuple)):
+            evaluators = [evaluators]
+        for evaluator in evaluators:
+            assert METRICS.get(evaluator['type']) is not None, evaluator
 
 
 @pytest.mark.parametrize('path', BASELINES, ids=osp.basename)
