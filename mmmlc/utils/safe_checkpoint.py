@@ -3,7 +3,7 @@
 mmengine's local loader calls ``torch.load`` with PyTorch's default, which
 is ``weights_only=True`` from PyTorch 2.6. When a file holds objects outside
 the allow-list (:mod:`mmmlc.utils.compat`), PyTorch's message suggests
-``weights_only=False``, i.e. running whatever the pickle asks. mmmlc never
+turning the check off, i.e. running whatever the pickle asks. mmmlc never
 does that; this loader, registered for local paths in place of mmengine's,
 names the file, says why it is refused and how a trusted file is converted
 (``tools/model_converters/trusted_to_weights_only.py``).
@@ -43,18 +43,19 @@ def load_local_checkpoint(filename: str, map_location=None) -> object:
         return torch.load(
             filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
-        # PyTorch's text suggests weights_only=False or allow-listing;
-        # keep only what it refused.
+        # PyTorch's text suggests turning the check off; keep only what it
+        # refused.
         found = re.search(r'GLOBAL (\S+)', str(err))
         refused = (f'it refers to {found.group(1)}' if found else
                    str(err).strip().splitlines()[-1][:200])
+        allow = found.group(1) if found else 'MODULE.NAME'
         raise UnsafeCheckpointError(
             f'{filename}: the checkpoint holds Python objects that mmmlc '
             'does not load, for safety (unpickling them could run any '
             f'code); {refused}. If you '
-            'trust where the file comes from, convert it once to plain '
+            'trust those classes, convert the file once to plain '
             f'tensors: python {CONVERTER} {filename} OUT.pth '
-            '--i-trust-this-file, then use OUT.pth.') from None
+            f'--allow {allow}, then use OUT.pth.') from None
 
 
 def use_safe_local_loader() -> None:

@@ -97,10 +97,16 @@ def test_refused_pickle_names_the_file_and_the_conversion(tmp_path, trained):
         'does not load, for safety' in out
     assert 'it refers to argparse.Namespace' in out
     assert 'trusted_to_weights_only.py' in out
+    assert '--allow argparse.Namespace' in out
     # The conversion the message gives makes a file that tests.
     safe = str(tmp_path / 'safe.pth')
+    out = run_tool(['tools/model_converters/trusted_to_weights_only.py',
+                    unsafe, safe], expect_ok=False)
+    assert 'refers to argparse.Namespace' in out
+    assert not osp.exists(safe)
+    assert '--allow argparse.Namespace' in out
     run_tool(['tools/model_converters/trusted_to_weights_only.py', unsafe,
-              safe, '--i-trust-this-file'])
+              safe, '--allow', 'argparse.Namespace'])
     converted = torch.load(safe, map_location='cpu', weights_only=True)
     assert converted['meta']['extra'] is None
     assert converted['meta']['dataset_meta']['classes'] == list(

@@ -1,22 +1,28 @@
-"""Rewrite a trusted checkpoint as plain tensors that load with weights_only.
+"""Rewrite a checkpoint as plain tensors that load with weights_only.
 
 ``python tools/model_converters/trusted_to_weights_only.py SRC DST
---i-trust-this-file``
+--allow MODULE.NAME [MODULE.NAME ...]``
 
 mmmlc loads checkpoints with ``torch.load(weights_only=True)`` and refuses
-files holding other Python objects (custom classes, functions), because
-unpickling them can run arbitrary code. This tool unpickles ``SRC`` fully,
-so run it only on a file whose origin you trust, and writes to ``DST``
-``dict(state_dict=..., meta=...)`` with the tensors of the state dict and
-the plain values of ``meta`` (str, int, float, bool, lists and dicts of
-them; any other object becomes None). The optimizer and scheduler states
+files holding Python objects outside its allow-list, because unpickling
+them can run arbitrary code. This tool still loads ``SRC`` with
+``weights_only=True``, adding to the allow-list only the globals you name
+with ``--allow`` (the ones mmmlc's refusal names; run without ``--allow`` to
+list them, found without unpickling). Name only classes you trust. It writes
+to ``DST`` ``dict(state_dict=..., meta=...)`` with the tensors of the state
+dict and the plain values of ``meta`` (str, int, float, bool, lists and dicts
+of them; any other object becomes None). The optimizer and scheduler states
 are dropped, so ``DST`` serves testing, ``load_from`` and ``init_cfg``,
 not ``--resume``.
 """
 import argparse
+import importlib
 import os.path as osp
+from typing import List, Sequence
 
 import torch
+
+import mmmlc  # noqa: F401  (mmmlc's allow-list)
 
 PLAIN = (str, int, float, bool, type(None))
 
@@ -32,13 +38,45 @@ def plain(value: object) -> object:
     return None
 
 
-def convert(src: str, dst: str) -> int:
+def refused_globals(src: str) -> List[str]:
+    """The globals of ``src`` outside the allow-list (nothing unpickled)."""
+    allowed = set()
+    for obj in torch.serialization.get_safe_globals():
+        obj = obj[0] if isinstance(obj, tuple) else obj
+        allowed.add(f'{obj.__module__}.{obj.__qualname__}')
+    return sorted(
+        set(torch.serialization.get_unsafe_globals_in_checkpoint(src)) -
+        allowed)
+
+
+def import_global(name: str) -> object:
+    """The object ``module.qualname`` names."""
+    module, _, qualname = name.rpartition('.')
+    obj = importlib.import_module(module)
+    for part in qualname.split('.'):
+        obj = getattr(obj, part)
+    return obj
+
+
+def convert(src: str, dst: str, allow: Sequence[str]) -> int:
     """Write ``src``'s tensors and plain meta to ``dst``.
+
+    Raises:
+        ValueError: If ``src`` refers to globals that ``allow`` does not
+            name (the message lists them), or holds no state dict.
 
     Returns:
         int: The number of tensors written.
     """
-    ckpt = torch.load(src, map_location='cpu', weights_only=False)
+    missing = [g for g in refused_globals(src) if g not in allow]
+    if missing:
+        raise ValueError(
+            f'{src} refers to {", ".join(missing)}, outside mmmlc\'s '
+            'allow-list; if you trust them, pass --allow '
+            f'{" ".join(missing)}')
+    with torch.serialization.safe_globals(
+            [import_global(name) for name in allow]):
+        ckpt = torch.load(src, map_location='cpu', weights_only=True)
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
     if not isinstance(state, dict):
         raise ValueError(f'{src}: expected a state dict, got '
@@ -54,16 +92,17 @@ def convert(src: str, dst: str) -> int:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('src', help='the trusted checkpoint')
+    parser.add_argument('src', help='the checkpoint to convert')
     parser.add_argument('dst', help='the .pth file to write')
     parser.add_argument(
-        '--i-trust-this-file', action='store_true',
-        help='required: SRC is unpickled in full, which can run code')
+        '--allow', nargs='+', default=[], metavar='MODULE.NAME',
+        help='globals of SRC you trust (run without it to list them)')
     args = parser.parse_args(argv)
-    if not args.i_trust_this_file:
-        parser.error('this unpickles SRC in full, which can run code it '
-                     'holds; pass --i-trust-this-file if you trust it')
-    print(f'{args.dst}: {convert(args.src, args.dst)} tensors')
+    try:
+        count = convert(args.src, args.dst, args.allow)
+    except ValueError as err:
+        parser.exit(2, f'{err}\n')
+    print(f'{args.dst}: {count} tensors')
 
 
 if __name__ == '__main__':
