@@ -1,5 +1,4 @@
 """GAELLE's prototypes, codes, feature queue and three swapped losses."""
-import contextlib
 import math
 import warnings
 from typing import Dict, List, Optional, Sequence, Union
@@ -16,6 +15,7 @@ from mmmlc.registry import MODELS
 from ..losses.swav_losses import (global_swapped_prediction_loss,
                                   local_swapped_prediction_loss,
                                   local_to_global_prediction_loss)
+from ..utils.autocast import autocast_off
 from ..utils.sinkhorn import sinkhorn_knopp
 
 PROTOTYPE_NAMES = ('prototypes', 'local_prototypes', 'l2g_prototypes')
@@ -23,13 +23,6 @@ PROTOTYPE_NAMES = ('prototypes', 'local_prototypes', 'l2g_prototypes')
 
 def _at_least_float32(x: Tensor) -> Tensor:
     return x.to(torch.promote_types(x.dtype, torch.float32))
-
-
-def _float32_context(device: torch.device):
-    """A context with autocast off on ``device`` (a no-op where none)."""
-    if torch.amp.is_autocast_available(device.type):
-        return torch.autocast(device_type=device.type, enabled=False)
-    return contextlib.nullcontext()
 
 
 def _warn_if_prototypes_leave_a_null_space(name: str, num: int,
@@ -352,7 +345,7 @@ class GAELLEHead(BaseModule):
                              'non-zero but the neck gave no local embeddings '
                              '(GAELLENeck(with_local=True)).')
         assign = self.crops_for_assign
-        with _float32_context(embeddings.device):
+        with autocast_off(embeddings.device):
             z = _at_least_float32(embeddings).view(num_views, batch_size, -1)
             scores = F.linear(z, self._weight('prototypes'))  # (V, b, K)
             # Stacked views, not a list index (a host-made index tensor).

@@ -1,5 +1,4 @@
 """GAELLE's global-local neck: projection heads and semantic attention."""
-import contextlib
 from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -10,6 +9,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmmlc.registry import MODELS
+from ..utils.autocast import autocast_off
 
 
 class _SumOverRanks(torch.autograd.Function):
@@ -163,13 +163,6 @@ def grouped_attention_pooling(
     return pooled.reshape(num, slots, channels), attention
 
 
-def _autocast_off(device: torch.device):
-    """A context with autocast off on ``device`` (a no-op where none)."""
-    if torch.amp.is_autocast_available(device.type):
-        return torch.autocast(device_type=device.type, enabled=False)
-    return contextlib.nullcontext()
-
-
 def _mlp(in_channels: int, hid_channels: int, out_channels: int,
          momentum: Optional[float]) -> nn.Sequential:
     return nn.Sequential(
@@ -284,7 +277,7 @@ class GAELLENeck(BaseModule):
         epsilon = 0.05, are not rounded to bfloat16's 8 bits.
         """
         hidden = position_batch_norm(mlp[0](x), mlp[1], self.sync_bn)
-        with _autocast_off(hidden.device):
+        with autocast_off(hidden.device):
             return mlp[3](mlp[2](hidden))
 
     def attention_pool(self, feature_map: Tensor) -> Tuple[Tensor, Tensor]:

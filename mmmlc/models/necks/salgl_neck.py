@@ -1,8 +1,6 @@
 """SALGL's scene-aware label graph as an mmpretrain neck."""
-import os.path as osp
 from typing import Dict, Optional, Sequence, Tuple, Union
 
-import numpy as np
 import torch
 import torch.nn as nn
 from mmengine.dist import all_reduce, get_world_size
@@ -14,6 +12,7 @@ from ..utils import (ContextEncoderLayer, GatedGraphPropagation,
                      LabelSemanticAttention, cooccurrence_to_transition,
                      hard_scene_assignment, label_cooccurrence,
                      scene_adjacency, sine_position_encoding)
+from ..utils.label_embedding import load_label_embedding
 
 
 @MODELS.register_module()
@@ -182,7 +181,7 @@ class SceneLabelGraphNeck(BaseModule):
         else:
             self.register_buffer(
                 'label_embedding',
-                self._load_embedding(embedding_file, num_classes,
+                load_label_embedding(embedding_file, num_classes,
                                      embedding_dim))
         self.register_buffer(
             'comatrix', torch.zeros(num_scenes, num_classes, num_classes))
@@ -192,46 +191,6 @@ class SceneLabelGraphNeck(BaseModule):
                                            out_messages)
         fusion_in = 2 * in_channels if num_steps > 0 else in_channels
         self.fusion = nn.Linear(fusion_in, in_channels)
-
-    @staticmethod
-    def _load_embedding(path: Optional[str], num_classes: int,
-                        embedding_dim: int) -> Tensor:
-        """Read and check the (C, E) label-embedding file."""
-        if path is None:
-            raise ValueError(
-                'SceneLabelGraphNeck needs label embeddings: set '
-                'embedding_file to a (num_classes, embedding_dim) .npy file '
-                '(tools/dataset_converters/label_embeddings.py writes one), '
-                'embedding_from_checkpoint=True to take them from the '
-                'checkpoint you load (neck.label_embedding), or '
-                'random_embedding=True')
-        if not osp.isfile(path):
-            raise FileNotFoundError(
-                f'label embedding file {path} not found; expected a .npy '
-                f'array of shape ({num_classes}, {embedding_dim}). If the '
-                'checkpoint you load holds neck.label_embedding (a trained '
-                'or converted SALGL model), set '
-                'model.neck.embedding_from_checkpoint=True instead')
-        try:
-            array = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as err:
-            raise ValueError(
-                f'label embedding file {path} is not a readable .npy array '
-                f'({err}); expected shape ({num_classes}, {embedding_dim})'
-            ) from err
-        if array.ndim != 2:
-            raise ValueError(
-                f'label embedding file {path}: expected a 2-D array '
-                f'({num_classes}, {embedding_dim}), got shape {array.shape}')
-        if array.shape[0] != num_classes:
-            raise ValueError(
-                f'label embedding file {path} has {array.shape[0]} rows '
-                f'(classes) but the model has num_classes={num_classes}')
-        if array.shape[1] != embedding_dim:
-            raise ValueError(
-                f'label embedding file {path} has {array.shape[1]}-dim '
-                f'embeddings but the model has embedding_dim={embedding_dim}')
-        return torch.from_numpy(np.ascontiguousarray(array)).float()
 
     def _load_from_state_dict(self, state_dict: dict, prefix: str, *args,
                               **kwargs) -> None:
