@@ -10,33 +10,16 @@ _base_ = [
     '../_base_/datasets/mlgcn_coco14_448.py',
     '../_base_/models/mulcon_resnet101.py',
     '../_base_/schedules/mulcon_adamw_coslr_25e.py',
-    '../_base_/pipelines/mulcon_randaug.py',
+    '../_base_/pipelines/mulcon_views-576px.py',
     '../_base_/default_runtime.py',
 ]
-img_size = 576
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='RandomResizedCrop',
-        scale=img_size,
-        crop_ratio_range=(0.875, 1.0),
-        aspect_ratio_range=(3 / 4, 4 / 3),
-        backend='pillow',
-        interpolation='bilinear'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    {{_base_.randaugment}},
-    dict(type='PackInputs', meta_keys={{_base_.meta_keys}}),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(img_size, img_size), backend='pillow'),
-    dict(type='PackInputs', meta_keys={{_base_.meta_keys}}),
-]
-# 2 GPUs x 16 images (the reference's per-GPU BN batch), incomplete batches
-# dropped as released.
+# Pipelines and loader settings: _base_/pipelines/mulcon_views-576px.py,
+# each pipeline ended by this dataset's PackInputs (its meta_keys).
+train_pipeline = [*_base_.mulcon_one_view_pipeline, _base_.train_pipeline[-1]]
+test_pipeline = [*_base_.mulcon_test_pipeline, _base_.test_pipeline[-1]]
 train_dataloader = dict(
-    batch_size=16, drop_last=True, dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(batch_size=32, dataset=dict(pipeline=test_pipeline))
+    _base_.mulcon_one_view_loader, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 # Keep epochs 5, 10, 15, 20, 25: stage two starts from epoch 15's EMA.
 default_hooks = dict(checkpoint=dict(interval=5, max_keep_ckpts=-1))

@@ -7,10 +7,9 @@ _base_ = [
     '../_base_/datasets/nuswide_448.py',
     '../_base_/models/mulcon_resnet101_stage2.py',
     '../_base_/schedules/mulcon_sgd_steplr_15e.py',
-    '../_base_/pipelines/mulcon_randaug.py',
+    '../_base_/pipelines/mulcon_views.py',
     '../_base_/default_runtime.py',
 ]
-img_size = 448
 # The stage-one EMA of epoch 15 (the released choice; epoch 25 is the end of
 # stage one): --cfg-options model.stage_one_checkpoint=PATH for another.
 stage_one_checkpoint = ('work_dirs/mulcon-stage1_resnet101_2xb16-coslr-25e_'
@@ -21,32 +20,12 @@ model = dict(
     neck=dict(num_classes=num_classes),
     head=dict(num_classes=num_classes),
 )
-# Each view: squash-resize (no crop), flip, RandAugment.
-view_pipeline = [
-    dict(type='Resize', scale=(img_size, img_size), backend='pillow'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    {{_base_.randaugment}},
-]
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='MultiView', num_views=2, transforms=[view_pipeline]),
-    dict(type='PackInputs', meta_keys={{_base_.meta_keys}}),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(img_size, img_size), backend='pillow'),
-    dict(type='PackInputs', meta_keys={{_base_.meta_keys}}),
-]
-# 2 GPUs x 12 images = 24 views per GPU, [view 1; view 2] of the same images
-# on each GPU; the contrastive loss is gathered over both GPUs. The
-# multi-view preprocessor takes default_collate's stacked batch.
+# Pipelines and loader settings: _base_/pipelines/mulcon_views.py,
+# each pipeline ended by this dataset's PackInputs (its meta_keys).
+train_pipeline = [*_base_.mulcon_two_view_pipeline, _base_.train_pipeline[-1]]
+test_pipeline = [*_base_.mulcon_test_pipeline, _base_.test_pipeline[-1]]
 train_dataloader = dict(
-    batch_size=12,
-    drop_last=True,
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(pipeline=train_pipeline))
+    _base_.mulcon_two_view_loader, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=32,
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(pipeline=test_pipeline))
+    _base_.mulcon_two_view_val_loader, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -123,7 +123,8 @@ def reference_method(pipeline: Sequence) -> str:
 
     Returns:
         str: ``'objcrop'`` (object crops), ``'swav'`` (8 views),
-        ``'scene'`` (2 views), ``'salgl'`` (RandAugment).
+        ``'scene'`` (2 views), ``'salgl'`` (RandAugment), ``'oass'`` (one
+        view: random long-side resize, then a padded random crop).
 
     Raises:
         ValueError: If none matches.
@@ -137,8 +138,43 @@ def reference_method(pipeline: Sequence) -> str:
         return 'scene'
     if views == 1 and 'RandAugment' in types:
         return 'salgl'
+    if views == 1 and 'RandomCrop' in types and 'RandomResize' in types:
+        return 'oass'
     raise ValueError('No reference-style pipeline for this train pipeline '
                      f'(types {sorted(set(types) - {""})}, {views} views).')
+
+
+def _step(pipeline: Sequence, type_name: str) -> dict:
+    for step in pipeline:
+        if isinstance(step, dict) and step.get('type') == type_name:
+            return step
+    return {}
+
+
+def oass_reference_args(pipeline: Sequence) -> dict:
+    """:class:`PuzzleCAMView` arguments equal to an OASS train pipeline's.
+
+    Reads the long-side range (``scale`` x ``ratio_range`` of
+    ``RandomResize``, a square ``scale`` with ``keep_ratio``), the crop
+    size (``RandomCrop``) and whether a horizontal flip is drawn
+    (``RandomFlip``), as the configs under ``configs/_base_/datasets/
+    *oass*.py`` write them (docs/reference/oass.md, Data).
+    """
+    resize = _step(pipeline, 'RandomResize')
+    scale = resize.get('scale', (640, 640))
+    if isinstance(scale, int):
+        scale = (scale, scale)
+    if scale[0] != scale[1] or not resize.get('keep_ratio', True):
+        raise ValueError('The OASS reference needs RandomResize with a '
+                         f'square scale and keep_ratio=True, got {resize}.')
+    low, high = resize.get('ratio_range', (1.0, 1.0))
+    crop = _step(pipeline, 'RandomCrop').get('crop_size', 512)
+    flip = _step(pipeline, 'RandomFlip')
+    return dict(
+        long_side=(int(scale[0] * low + 0.5), int(scale[0] * high + 0.5)),
+        crop_size=crop if isinstance(crop, int) else crop[0],
+        flip=bool(flip) and flip.get('prob', 0) > 0 and flip.get(
+            'direction', 'horizontal') == 'horizontal')
 
 
 def build_pipeline(pipeline: Sequence) -> Compose:
@@ -282,6 +318,8 @@ def make_contenders(pipeline_cfg: Sequence, infos: List[Dict],
             infos, build_pipeline(plain_pipeline_cfg(pipeline_cfg)))))
     if 'reference' in compare:
         method = reference_method(pipeline_cfg)
+        oass = (oass_reference_args(pipeline_cfg) if method == 'oass' else
+                None)
         contenders.append(Contender(f'reference-{method}', PipelineDataset(
-            infos, ReferencePipeline(method))))
+            infos, ReferencePipeline(method, oass=oass))))
     return contenders

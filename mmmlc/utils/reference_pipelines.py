@@ -16,11 +16,18 @@ throughput).
 - ``salgl``: SALGL's 448-px training transform (Zhu et al. 2023): resize,
   flip, cutout of half the side, RandAugment (torchvision's, 2 ops,
   magnitude 9, stands in for the reference's own).
+- ``oass``: the OASS stage-1 training view in Puzzle-CAM's style (Jo & Yu,
+  ICIP 2021; the lineage docs/reference/oass.md (Data) records): PIL open,
+  long side drawn as an integer in ``[min, max]`` and a bicubic PIL resize,
+  horizontal flip, ImageNet normalisation in float32 numpy, a random
+  ``crop x crop`` crop placed on a zero canvas (the mean colour after
+  normalisation) when the image is smaller, channels first.
 """
 import random
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Optional
 
 import numpy as np
+import torch
 from PIL import Image, ImageDraw, ImageFilter
 from torchvision import transforms as T
 
@@ -87,6 +94,44 @@ def swav_view(size: int, scale: tuple) -> T.Compose:
     ])
 
 
+class PuzzleCAMView:
+    """The OASS / Puzzle-CAM training view on a PIL image (see module doc).
+
+    Args:
+        long_side (tuple[int, int]): Range of the resized long side.
+        crop_size (int): Side of the square crop.
+        flip (bool): Whether to flip horizontally with probability 0.5.
+    """
+
+    def __init__(self, long_side=(320, 640), crop_size: int = 512,
+                 flip: bool = True):
+        self.long_side, self.crop_size, self.flip = long_side, crop_size, flip
+        self.mean = np.array(IMAGENET_MEAN, np.float32)
+        self.std = np.array(IMAGENET_STD, np.float32)
+
+    def __call__(self, img: Image.Image) -> torch.Tensor:
+        long_side = random.randint(*self.long_side)
+        width, height = img.size
+        ratio = long_side / max(width, height)
+        img = img.resize((round(width * ratio), round(height * ratio)),
+                         Image.BICUBIC)
+        if self.flip and random.random() < 0.5:
+            img = img.transpose(Image.FLIP_LEFT_RIGHT)
+        arr = (np.asarray(img, np.float32) / 255. - self.mean) / self.std
+        height, width = arr.shape[:2]
+        crop = self.crop_size
+        canvas = np.zeros((crop, crop, 3), np.float32)
+        # Per axis: where the crop starts in the image and where the image
+        # part lands on the canvas (random when the image is smaller).
+        (src_y, dst_y, len_y), (src_x, dst_x, len_x) = [
+            (random.randint(0, size - crop), 0, crop) if size > crop else
+            (0, random.randint(0, crop - size), size)
+            for size in (height, width)]
+        canvas[dst_y:dst_y + len_y, dst_x:dst_x + len_x] = arr[
+            src_y:src_y + len_y, src_x:src_x + len_x]
+        return torch.from_numpy(canvas.transpose(2, 0, 1))
+
+
 def open_rgb(path: str) -> Image.Image:
     """``Image.open(path).convert('RGB')``, as the references read."""
     with open(path, 'rb') as f:
@@ -97,18 +142,25 @@ class ReferencePipeline:
     """A reference-style pipeline: ``data_info`` dict -> tensors.
 
     Args:
-        method (str): ``'objcrop'``, ``'scene'``, ``'swav'`` or ``'salgl'``.
+        method (str): ``'objcrop'``, ``'scene'``, ``'swav'``, ``'salgl'``
+            or ``'oass'``.
+        oass (dict, optional): :class:`PuzzleCAMView` arguments for
+            ``'oass'`` (``long_side``, ``crop_size``, ``flip``), read from
+            the config's pipeline by the benchmark. Defaults to the VOC
+            recipe's.
     """
 
-    METHODS = ('objcrop', 'scene', 'swav', 'salgl')
+    METHODS = ('objcrop', 'scene', 'swav', 'salgl', 'oass')
 
-    def __init__(self, method: str):
+    def __init__(self, method: str, oass: Optional[dict] = None):
         if method not in self.METHODS:
             raise ValueError(f'method must be one of {self.METHODS}, got '
                              f'{method!r}.')
         self.method = method
         if method in ('objcrop', 'scene'):
             self.views = [mocov2_view(), mocov2_view()]
+        elif method == 'oass':
+            self.views = [PuzzleCAMView(**(oass or {}))]
         elif method == 'swav':
             self.views = [swav_view(224, (0.14, 1.0))] * 2 + [
                 swav_view(96, (0.05, 0.14))] * 6

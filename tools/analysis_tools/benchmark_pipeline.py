@@ -11,11 +11,12 @@ train set (``--images DIR``: the JPEGs of a folder with synthetic boxes and
 labels instead) in this process (``--no-loader``) or through a
 DataLoader (``--num-workers N``, ``--batch-size B``). ``--compare
 reference`` adds the reference-style PIL/torchvision pipeline of the same
-method (objcrop, scene, SwAV multi-crop or SALGL, chosen from the pipeline;
-``mmmlc.utils.reference_pipelines``), ``--compare plain`` the same config
-with every ``fast`` switch off. Contenders run interleaved in every round;
-it prints samples/s per contender (pairs/s for two views) as the median and
-min-max over ``--rounds``, and the median per-round ratio to the reference.
+method (objcrop, scene, SwAV multi-crop, SALGL or the OASS stage-1 view,
+chosen from the pipeline; ``mmmlc.utils.reference_pipelines``),
+``--compare plain`` the same config with every ``fast`` switch off.
+Contenders run interleaved in every round; it prints samples/s per
+contender (pairs/s for two views) as the median and min-max over
+``--rounds``, and the median per-round ratio to the reference.
 """
 import argparse
 import os.path as osp

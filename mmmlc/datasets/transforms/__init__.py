@@ -1,6 +1,6 @@
 """Box-aware view transforms (object-aware cropping and its box sources)."""
 from .color_jitter import ColorJitterFixedHue, adjust_hue_bgr
-from .loading import ImageDecodeError, LoadImageFromFile
+from .loading import ImageDecodeError, LoadImageFast, LoadImageFromFile
 from .object_crops import ObjectCrop, SceneCrop
 from .proposal_file import ProposalTable, load_proposals, save_proposals
 from .proposals import LoadProposals
@@ -9,8 +9,7 @@ from .separated_crops import RandomSeparatedCrops, ViewBoxCrop
 from .view_swap import RandomViewSwap
 from .multi_crop import BoxAwareRandomResizedCrop
 from .fast_views import (FastColorJitter, FastGaussianBlur,
-                         FastRandomGrayscale, FastRandomResizedCrop,
-                         LoadImageFast)
+                         FastRandomGrayscale, FastRandomResizedCrop)
 from .fast_randaugment import (FastAutoContrast, FastContrast, FastEqualize,
                                FastSolarize)
 

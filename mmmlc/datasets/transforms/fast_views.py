@@ -7,7 +7,9 @@ work changes: one OpenCV call per step on the ``HxWx3`` uint8 BGR image,
 no round trip through PIL and no float image. ``fast=False`` runs the
 parent's (plain) code, which is the switch the pipeline bases expose
 (``fast_views`` in ``configs/_base_/pipelines/mocov2_views.py`` and
-``swav_mcrop.py``). The speed, and how it was measured, are in
+``swav_mcrop.py``). The fast pipelines' loader, ``LoadImageFast``, is in
+``loading.py`` beside ``LoadImageFromFile``, with which it shares the
+checks for bad files. The speed, and how it was measured, are in
 ``docs/benchmarks.md`` (Data pipeline throughput).
 
 Known pixel differences of the fast path (tests bound them): OpenCV rounds
@@ -16,16 +18,12 @@ filter where PIL uses a widened bilinear one, uses OpenCV's HSV for the
 hue shift and an exact Gaussian kernel where PIL approximates it with
 three box blurs.
 """
-import io
 from typing import Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
-from mmcv.transforms import BaseTransform
 from mmcv.transforms import RandomGrayscale
-from mmengine import fileio
 from mmpretrain.datasets.transforms import GaussianBlur
-from PIL import Image
 
 from mmmlc.registry import TRANSFORMS
 from .color_jitter import ColorJitterFixedHue
@@ -33,9 +31,6 @@ from .multi_crop import BoxAwareRandomResizedCrop
 
 # PIL's ``convert('L')`` weights (ITU-R 601-2), in BGR order.
 LUMA_BGR = np.array([0.114, 0.587, 0.299], dtype=np.float32)
-# libjpeg's DCT scaling factors that OpenCV exposes.
-REDUCED_FLAGS = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2,
-                 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
 
 
 def blend_lut(degenerate: float, factor: float) -> np.ndarray:
@@ -272,116 +267,3 @@ class FastRandomResizedCrop(BoxAwareRandomResizedCrop):
 
     def __repr__(self) -> str:
         return super().__repr__()[:-1] + f', fast={self.fast})'
-
-
-def is_truncated_jpeg(data: bytes) -> bool:
-    """Whether JPEG bytes lack the end-of-image marker (a cut-off file).
-
-    libjpeg (through OpenCV) fills a cut-off JPEG with grey and only warns;
-    PIL raises. Padding after the marker (zeros, newlines) is allowed.
-    """
-    return data[:2] == b'\xff\xd8' and data.rstrip(
-        b'\x00\r\n ')[-2:] != b'\xff\xd9'
-
-
-def reduced_scale(width: int, height: int,
-                  min_size: Optional[Tuple[int, int]]) -> int:
-    """The largest DCT reduction that keeps ``min_size = (w, h)`` pixels."""
-    if min_size is None:
-        return 1
-    scale = 1
-    for factor in (2, 4, 8):
-        # libjpeg rounds the scaled size up.
-        if -(-width // factor) >= min_size[0] and (
-                -(-height // factor) >= min_size[1]):
-            scale = factor
-    return scale
-
-
-@TRANSFORMS.register_module()
-class LoadImageFast(BaseTransform):
-    """Read an image once, decode it with OpenCV, fail loudly on bad files.
-
-    The image is what ``LoadImageFromFile(color_type=
-    'color_ignore_orientation')`` gives (BGR uint8, the stored frame, the
-    way PIL and the references read it). Unlike it, a file that is cut off
-    (no JPEG end marker) or that no decoder reads raises ``OSError`` naming
-    the file, instead of a grey-filled image.
-
-    Reduced-scale decode (libjpeg's DCT scaling, ``min_size``): for
-    pipelines that resize the WHOLE image to a fixed size (e.g. SALGL's 448
-    px), the JPEG is decoded at 1/2, 1/4 or 1/8 scale whenever the reduced
-    image is still at least ``min_size``, so the resize still shrinks it.
-    ``ori_shape`` stays the file's size and ``decode_scale`` records the
-    factor; boxes (``gt_bboxes``, ``proposals``) are divided by it so they
-    stay on the image. Leave ``min_size`` unset for crop pipelines: their
-    crops are sized in the original pixels.
-
-    Required keys: ``img_path``. Added: ``img``, ``img_shape``,
-    ``ori_shape``, ``decode_scale``.
-
-    Args:
-        min_size (tuple[int, int], optional): ``(w, h)`` that the decoded
-            image must keep. Defaults to None (full-size decode).
-        fast (bool): False always decodes at full size (the plain path);
-            the checks stay. Defaults to True.
-    """
-
-    def __init__(self, min_size: Optional[Sequence[int]] = None,
-                 fast: bool = True):
-        if min_size is not None:
-            if isinstance(min_size, int):
-                min_size = (min_size, min_size)
-            min_size = tuple(int(v) for v in min_size)
-        self.min_size = min_size
-        self.fast = fast
-
-    def transform(self, results: dict) -> dict:
-        """Read and decode ``results['img_path']``.
-
-        Args:
-            results (dict): Result dict with ``img_path``.
-
-        Returns:
-            dict: ``results`` with ``img`` and its shapes.
-
-        Raises:
-            OSError: If the file is cut off or cannot be decoded.
-        """
-        path = results['img_path']
-        data = fileio.get(path)
-        if is_truncated_jpeg(data):
-            raise OSError(f'{path}: the JPEG is truncated (no end-of-image '
-                          'marker); re-download or remove the file.')
-        scale = 1
-        if self.fast and self.min_size is not None:
-            try:
-                width, height = Image.open(io.BytesIO(data)).size
-            except Exception as error:
-                raise OSError(f'{path}: not a readable image '
-                              f'({error}).') from error
-            scale = reduced_scale(width, height, self.min_size)
-        else:
-            height = width = None
-        img = cv2.imdecode(
-            np.frombuffer(data, np.uint8),
-            REDUCED_FLAGS[scale] | cv2.IMREAD_IGNORE_ORIENTATION)
-        if img is None:
-            raise OSError(f'{path}: not a readable image (corrupt or not an '
-                          'image file).')
-        if height is None:
-            height, width = img.shape[:2]
-        results['img'] = img
-        results['img_shape'] = img.shape[:2]
-        results['ori_shape'] = (height, width)
-        results['decode_scale'] = scale
-        if scale > 1:
-            for key in ('gt_bboxes', 'proposals'):
-                if results.get(key) is not None:
-                    results[key] = np.asarray(
-                        results[key], dtype=np.float32) / scale
-        return results
-
-    def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(min_size={self.min_size}, '
-                f'fast={self.fast})')

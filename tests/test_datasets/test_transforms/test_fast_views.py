@@ -24,7 +24,8 @@ from mmmlc.datasets.transforms.fast_views import (adjust_brightness_u8,
                                                   adjust_contrast_u8,
                                                   adjust_hue_u8,
                                                   adjust_saturation_u8,
-                                                  blend_lut, reduced_scale)
+                                                  blend_lut)
+from mmmlc.datasets.transforms.loading import reduced_scale
 from mmmlc.utils.pipeline_benchmark import plain_pipeline_cfg
 from mmmlc.utils.reference_pipelines import mocov2_view, swav_view
 
