@@ -113,8 +113,11 @@ class CSIDataset:
         self.instance_mode = instance_mode
         self.pipeline = Compose(list(pipeline))
         self.instance_pipeline = Compose(list(instance_pipeline))
-        self.loader = LoadProposals(proposal_file, key=proposal_key)
         self._metainfo = dataset.metainfo
+        # LoadProposals refuses a file made for another class list.
+        self.loader = LoadProposals(
+            proposal_file, key=proposal_key,
+            classes=self._metainfo.get('classes'))
         self._fully_initialized = False
         if not lazy_init:
             self.full_init()
@@ -128,25 +131,19 @@ class CSIDataset:
         """Check the proposals file against the dataset.
 
         Raises:
-            ValueError: If the file has no labels or scores, was made for
-                another class list, lacks an image of the dataset, or has
-                a label outside the classes.
+            ValueError: If the file has no labels or scores, lacks an
+                image of the dataset, or has a label outside the classes
+                (another class list is refused when the file is read).
         """
         if self._fully_initialized:
             return
         self.dataset.full_init()
         table, path = self.loader.table, self.proposal_file
         classes = list(self._metainfo.get('classes') or [])
-        file_classes = table.meta.get('classes')
-        if file_classes is not None and list(file_classes) != classes:
-            raise ValueError(
-                f'{path}: made for the classes {list(file_classes)}, but the '
-                f'dataset has {classes}; make the CSI file for this dataset '
-                '(tools/oass/make_cams.py, then tools/oass/make_csi.py).')
         if len(table) and table.scores is None:
             raise ValueError(f'{path}: has no box scores; CSI sampling needs '
                              'the score of every box.')
-        labels = getattr(table, 'labels', None)
+        labels = table.labels
         if len(table) and labels is None:
             raise ValueError(
                 f'{path}: has no per-box class labels ("labels"); CSI '
