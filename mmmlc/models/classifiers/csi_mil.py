@@ -208,7 +208,7 @@ class CSIMILClassifier(ImageClassifier):
         boxes = boxes[valid].to(inputs.dtype)
         rois = torch.cat([bag_index[:, None].to(inputs.dtype), boxes], 1)
         crops = roi_align(inputs, rois, self.instance_size, spatial_scale=1.,
-                          sampling_ratio=2, aligned=True)
+                          sampling_ratio=-1, aligned=True)
         return crops, bag_index, instance_labels, boxes
 
     def predict(self,

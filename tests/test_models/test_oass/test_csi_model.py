@@ -138,3 +138,69 @@ def test_rejects_bad_options():
     with pytest.raises(TypeError, match='class_maps'):
         build(head=dict(type='MultiLabelLinearClsHead', num_classes=C,
                         in_channels=64))
+
+
+def test_test_instances_crop_the_cam_boxes(monkeypatch):
+    """A box of the instance size is cut out exactly (roi_align,
+    aligned=True, adaptive sampling); the class set K reaches cam_boxes."""
+    import mmmlc.models.utils.cam_boxes as cam_boxes_module
+    seen = {}
+
+    def fake_cam_boxes(cams, keep, **kwargs):
+        seen.update(cams=cams, keep=keep)
+        b, c = keep.shape
+        boxes = torch.zeros(b, c, 2, 4)
+        valid = torch.zeros(b, c, 2, dtype=torch.bool)
+        boxes[0, 1, 0] = torch.tensor([8., 4., 24., 20.])
+        boxes[1, 3, 1] = torch.tensor([0., 0., 32., 32.])
+        valid[0, 1, 0] = valid[1, 3, 1] = True
+        return boxes, torch.zeros(b, c, 2), valid
+
+    monkeypatch.setattr(cam_boxes_module, 'cam_boxes', fake_cam_boxes)
+    model = build(instance_size=16).eval()
+    inputs = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        maps = model.head.class_maps(model.extract_feat(inputs))
+        logits = maps.mean((2, 3))
+        crops, bag, labels, boxes = model.test_instances(inputs, maps, logits)
+    assert seen['cams'].shape == (2, C, 32, 32)
+    keep = (logits.sigmoid() >= 0.5)
+    keep[torch.arange(2), logits.argmax(1)] = True
+    assert torch.equal(seen['keep'], keep)
+    assert bag.tolist() == [0, 1] and labels.tolist() == [1, 3]
+    assert torch.equal(crops[0], inputs[0, :, 4:20, 8:24])
+    # the whole 32-px image averaged 2 x 2 into 16 px
+    assert torch.allclose(
+        crops[1], torch.nn.functional.avg_pool2d(inputs[1:2], 2)[0],
+        atol=1e-6)
+
+
+@pytest.mark.parametrize('fusion', ['max', 'mean'])
+def test_fused_prediction(fusion):
+    torch.manual_seed(0)
+    model = build(fusion=fusion, instance_size=16).eval()
+    inputs = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        samples = model.predict(inputs)
+        logits = model(inputs, mode='tensor')
+        maps = model.head.class_maps(model.extract_feat(inputs))
+        crops, bag, labels, _ = model.test_instances(inputs, maps, logits)
+        inst = model(crops, mode='tensor').sigmoid()
+    keep = (logits.sigmoid() >= 0.5)
+    keep[torch.arange(2), logits.argmax(1)] = True
+    for j, sample in enumerate(samples):
+        own = bag == j
+        assert set(sample.csi_labels.tolist()) <= set(
+            torch.where(keep[j])[0].tolist())
+        # the top class always has a box (whole-image fallback)
+        assert logits[j].argmax().item() in sample.csi_labels.tolist()
+        assert len(sample.csi_boxes) == int(own.sum())
+        image = logits[j].sigmoid()
+        for k in range(C):
+            if fusion == 'max':
+                ref = torch.cat([image[k:k + 1], inst[own, k]]).max()
+            else:
+                mine = own & (labels == k)
+                ref = torch.cat([image[k:k + 1], inst[mine, k]]).mean()
+            assert sample.pred_score[k].item() == pytest.approx(
+                ref.item(), abs=1e-5)
