@@ -2,7 +2,7 @@
 # alone at test; ResNet-101, VOC 2012 Protocol B (cls train -> cls val). 4
 # GPUs x 4 images (each with up to 8 instances), 20 epochs.
 #   tools/dist_train.sh configs/oass/<this file> 4
-# Made first (docs/methods/oass.md, "The whole chain"):
+# Made first (configs/oass/README.md, "Stage 5"):
 # 1. the stage-1 checkpoint (stage1_checkpoint below):
 #      tools/dist_train.sh \
 #          configs/oass/oass_resnet101_4xb8-poly-15e_voc12-512px.py 4

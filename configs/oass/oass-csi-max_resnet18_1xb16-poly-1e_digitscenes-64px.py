@@ -4,7 +4,7 @@
 # stride 8), 64-px images with 32-px instances, 1 epoch of batch 16, one
 # process.
 #   python tools/train.py configs/oass/<this file>
-# Made first (docs/methods/oass.md, "The whole chain"):
+# Made first (configs/oass/README.md, "Stage 5"):
 # 1. the stage-1 checkpoint:
 #      python tools/train.py \
 #          configs/oass/oass_resnet18_4xb8-poly-6e_digitscenes-64px.py

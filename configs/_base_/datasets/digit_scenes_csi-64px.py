@@ -1,9 +1,11 @@
 # DigitScenes for OASS stage 5, at the stage-1 recipe's 64 px (2 CPU
 # cores): images RandomResizedCrop 64 (scale 0.7-1.0), instances the crop
-# inside a CAM box at 32 x 32, up to 8 per image drawn by score
-# (CSIDataset). No flips (a mirrored digit is another glyph). Test: resize
+# inside a CAM box at 32 x 32, up to 4 per image drawn by score
+# (CSIDataset; 4, not VOC's 8: an image holds 1-4 digits, and the CPU
+# budget). No flips (a mirrored digit is another glyph). Test: resize
 # to 64 x 64. Leaves set train_dataloader.dataset.proposal_file to the
-# labelled CAM boxes of the train split (docs/methods/oass.md).
+# labelled CAM boxes of the train split (configs/oass/README.md,
+# "Stage 5").
 _base_ = ['./digit_scenes.py']
 img_size = 64
 instance_size = 32
@@ -29,7 +31,7 @@ train_dataloader = dict(
         _delete_=True,
         type='CSIDataset',
         proposal_file=None,
-        max_instances=8,
+        max_instances=4,
         instance_mode='crop',
         pipeline=train_pipeline,
         instance_pipeline=instance_pipeline,

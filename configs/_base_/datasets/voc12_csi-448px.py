@@ -4,7 +4,7 @@
 # instances: the crop inside a CAM box, 224 x 224 + flip, up to 8 per image
 # drawn by score (CSIDataset). Test: resize to 448 x 448.
 # The labelled CAM boxes are made from the stage-1 checkpoint; leaves set
-# train_dataloader.dataset.proposal_file (docs/methods/oass.md):
+# train_dataloader.dataset.proposal_file (configs/oass/README.md, "Stage 5"):
 #   python tools/oass/make_cams.py STAGE1_CONFIG STAGE1_CKPT --split train \
 #       --out-dir work_dirs/oass_cams/voc12aug_train
 #   python tools/oass/make_csi.py STAGE1_CONFIG \
