@@ -11,7 +11,8 @@ from .openimages import OpenImagesOHMSDataset
 from .voc import VOCDataset
 
 __all__ = [
-    'MLGCNJsonDataset', 'COCODataset', 'CSIDataset', 'csi_collate', 'DigitScenesDataset',
-    'build_digit_scenes', 'MultiLabelFileDataset', 'NUSWIDEDataset',
-    'ObjectInstanceDataset', 'OpenImagesOHMSDataset', 'VOCDataset'
+    'MLGCNJsonDataset', 'COCODataset', 'CSIDataset', 'csi_collate',
+    'DigitScenesDataset', 'build_digit_scenes', 'MultiLabelFileDataset',
+    'NUSWIDEDataset', 'ObjectInstanceDataset', 'OpenImagesOHMSDataset',
+    'VOCDataset'
 ]
