@@ -221,6 +221,24 @@ def _format_once(monkeypatch):
     monkeypatch.setattr(Config, 'pretty_text', property(once))
 
 
+def _write_csi_file(loader, work_dir):
+    """A CSIDataset's labelled boxes: the wrapped images' ground-truth
+    boxes stand in for the CAM boxes made offline (tools/oass/)."""
+    dataset = loader['dataset']
+    if dataset.get('type') != 'CSIDataset':
+        return
+    inner = DATASETS.build(dataset['dataset'])
+    entries = {}
+    for i in range(len(inner)):
+        info = inner.get_data_info(i)
+        entries[osp.basename(info['img_path'])] = dict(
+            boxes=info['gt_bboxes'], labels=info['gt_bboxes_labels'],
+            scores=np.ones(len(info['gt_bboxes'])))
+    path = str(work_dir / 'csi_boxes.json')
+    save_proposals(path, entries, classes=inner.metainfo['classes'])
+    dataset['proposal_file'] = path
+
+
 def _train_one_step(cfg, work_dir, data_root):
     cfg.work_dir = str(work_dir)
     cfg.log_level = 'WARNING'
@@ -238,6 +256,8 @@ def _train_one_step(cfg, work_dir, data_root):
     cfg.default_hooks.checkpoint = None
     work_dir.mkdir()
     _write_pretrained(cfg.model, work_dir)
+    for loader in _loaders(cfg):
+        _write_csi_file(loader, work_dir)
     runner = Runner.from_cfg(cfg)
     recorder = _Recorder()
     runner.register_hook(recorder, priority='LOWEST')

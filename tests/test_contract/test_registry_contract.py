@@ -287,8 +287,45 @@ def _oass_classifier():
     return model, _model_loss(model, inputs), []
 
 
+# OASS stage 5: the CSI classifier and its preprocessor (images + crops).
+def _csi_batch():
+    return dict(
+        inputs=torch.randint(0, 256, (BATCH, 3, 32, 32), dtype=torch.uint8),
+        data_samples=_samples(),
+        instances=torch.randint(0, 256, (3, 3, 16, 16), dtype=torch.uint8),
+        bag_index=torch.tensor([0, 0, 1]),
+        instance_labels=torch.tensor([1, 0, 4]))
+
+
+def _csi_mil_classifier():
+    model = _build(
+        dict(type='CSIMILClassifier',
+             backbone=dict(TINY_RESNET, strides=(1, 2, 2, 1)),
+             head=dict(type='CAMHead', num_classes=NUM_CLASSES,
+                       in_channels=64),
+             data_preprocessor=dict(num_classes=NUM_CLASSES, to_onehot=True,
+                                    mean=[128.] * 3, std=[64.] * 3)))
+    data = model.data_preprocessor(_csi_batch(), True)
+    losses = model(**data, mode='loss')
+    assert set(losses) == {'loss_img', 'loss_inst', 'loss_mil'}
+    return model, model.parse_losses(losses)[0], []
+
+
+def _csi_data_preprocessor():
+    pre = _build(dict(type='CSIDataPreprocessor', num_classes=NUM_CLASSES,
+                      to_onehot=True, mean=[128.] * 3, std=[64.] * 3))
+    batch = _csi_batch()
+    batch['instances'] = batch['instances'].float().requires_grad_()
+    out = pre(batch, True)
+    assert out['instances'].shape == (3, 3, 16, 16)
+    assert out['bag_index'].tolist() == [0, 0, 1]
+    return pre, out['instances'].pow(2).sum(), [batch['instances']]
+
+
 MODEL_CASES = {
     'CAMHead': _cam_head,
+    'CSIDataPreprocessor': _csi_data_preprocessor,
+    'CSIMILClassifier': _csi_mil_classifier,
     'FusedExponentialMovingAverage': _fused_ema,
     'GAELLE': _gaelle,
     'GAELLEHead': _gaelle_head,

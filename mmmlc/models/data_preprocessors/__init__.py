@@ -1,4 +1,5 @@
 """Data preprocessors of mmmlc's models."""
+from .csi_preprocessor import CSIDataPreprocessor
 from .multi_view_preprocessor import MultiViewDataPreprocessor
 
-__all__ = ['MultiViewDataPreprocessor']
+__all__ = ['CSIDataPreprocessor', 'MultiViewDataPreprocessor']

@@ -1,0 +1,8 @@
+# OASS stage 5, row 5 of the ablation: full OASS + CSI training, the image
+# alone at test (fusion global), on VOC 2012 Protocol A (train_aug -> seg
+# val). It trains exactly as row 6
+# (oass-csi-max_resnet101_4xb4-poly-20e_voc12aug-448px.py), whose header
+# gives the commands that make the stage-1 checkpoint and the CSI file; a
+# row-6 checkpoint tests as row 5 with --cfg-options model.fusion=global.
+_base_ = ['./oass-csi-max_resnet101_4xb4-poly-20e_voc12aug-448px.py']
+model = dict(fusion='global')
