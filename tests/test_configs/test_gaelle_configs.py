@@ -60,7 +60,9 @@ def test_configs_found():
         '.py',
         'linear-probe_resnet50_1xb128-coslr-100e_coco14-224px.py',
         'linear-probe_resnet50_1xb32-coslr-100e_voc07-224px.py',
-        DS_GAELLE, DS_SWAV, DS_OBJLOCAL, DS_EVAL, DS_RANDINIT
+        DS_GAELLE, DS_SWAV, DS_OBJLOCAL, DS_EVAL, DS_RANDINIT,
+        # object-local crops on OASS CAM boxes (test_cambox_configs.py)
+        DS_OBJLOCAL.replace('objlocal_', 'objlocal-cambox_')
     }
 
 
@@ -167,7 +169,8 @@ def _check_pretrain(cfg, model, name):
     assert global_view[0]['crop_ratio_range'] == (0.14, 1.0)
     assert local_view[0]['crop_ratio_range'] == (0.05, 0.14)
     if 'objlocal' in name:
-        assert local_view[0]['box_key'] == 'gt_bboxes'
+        assert local_view[0]['box_key'] == (
+            'proposals' if 'cambox' in name else 'gt_bboxes')
     else:
         assert 'box_key' not in local_view[0]
 
