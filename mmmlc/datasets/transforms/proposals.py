@@ -1,6 +1,6 @@
 """Attach the boxes of a proposals file to each sample."""
 import os.path as osp
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -57,8 +57,16 @@ class LoadProposals(BaseTransform):
     ``LoadImageFromFile``), else ``height``/``width`` of the data info,
     else the size recorded in the file.
 
+    A file with per-box class labels (e.g. OASS's CAM boxes,
+    ``tools/oass/make_csi.py``) also gives each box's class; its header's
+    ``classes`` must then equal ``classes`` when that is set (the dataset's
+    class list: the pipeline does not see the dataset's metainfo, so the
+    config passes it).
+
     Required keys: ``img_path`` or ``img_id``. Added: ``proposals``
-    (float32 ``(N, 4)``), ``proposal_scores`` (float32 ``(N,)`` or None).
+    (float32 ``(N, 4)``), ``proposal_scores`` (float32 ``(N,)`` or None),
+    ``proposal_labels`` (int64 ``(N,)``, or None for a file without
+    labels).
 
     Args:
         proposal_file (str): ``.json`` or ``.npz`` proposals file.
@@ -74,6 +82,9 @@ class LoadProposals(BaseTransform):
             it is an error. Defaults to 2.
         log_interval (int): Log the fallback count every this many
             fallbacks. Defaults to 100.
+        classes (Sequence[str], optional): The dataset's class names; a
+            file whose header names other classes is an error. Defaults to
+            None (not checked).
     """
 
     def __init__(self,
@@ -83,7 +94,8 @@ class LoadProposals(BaseTransform):
                  on_missing: str = 'error',
                  on_invalid: str = 'error',
                  outside_tolerance: float = 2.0,
-                 log_interval: int = 100):
+                 log_interval: int = 100,
+                 classes: Optional[Sequence[str]] = None):
         if key not in KEY_KINDS:
             raise ValueError(f'key must be one of {KEY_KINDS}, got {key!r}.')
         policies = dict(on_missing=on_missing, on_invalid=on_invalid)
@@ -105,6 +117,14 @@ class LoadProposals(BaseTransform):
             raise ValueError(
                 f'{proposal_file} is keyed by {file_key!r}, but '
                 f'LoadProposals(key={key!r}) was configured.')
+        self.classes = None if classes is None else tuple(classes)
+        if (self.classes is not None and self.table.classes is not None
+                and self.table.classes != self.classes):
+            raise ValueError(
+                f'{proposal_file}: its labels index the classes '
+                f'{list(self.table.classes)}, but the dataset has the '
+                f'classes {list(self.classes)}. Make the file for this '
+                'dataset.')
         self.fallbacks = FallbackCounter('LoadProposals', log_interval)
 
     def _image_size(self, results: dict,
@@ -171,6 +191,8 @@ class LoadProposals(BaseTransform):
         self.fallbacks.add(image, f'{reason} in {self.proposal_file}')
         results['proposals'] = np.zeros((0, 4), np.float32)
         results['proposal_scores'] = None
+        results['proposal_labels'] = (None if self.table.labels is None else
+                                      np.zeros(0, np.int64))
         return results
 
     def transform(self, results: dict) -> dict:
@@ -180,7 +202,8 @@ class LoadProposals(BaseTransform):
             results (dict): Result dict.
 
         Returns:
-            dict: ``results`` with ``proposals`` and ``proposal_scores``.
+            dict: ``results`` with ``proposals``, ``proposal_scores`` and
+            ``proposal_labels``.
         """
         image = proposal_key(results, self.key)
         if image not in self.table:
@@ -191,6 +214,7 @@ class LoadProposals(BaseTransform):
             return self._fail(results, self.on_invalid, image,
                               self.table.invalid[image])
         boxes, scores, recorded = self.table.get(image)
+        labels = self.table.get_labels(image)
         size = self._image_size(results, recorded)
         reason = self.check_boxes(boxes, size, recorded)
         if reason is not None:
@@ -201,11 +225,15 @@ class LoadProposals(BaseTransform):
         if scores is not None:
             order = np.argsort(-scores, kind='stable')
             boxes, scores = boxes[order], scores[order]
+            labels = None if labels is None else labels[order]
         if self.top_k is not None:
             boxes = boxes[:self.top_k]
             scores = None if scores is None else scores[:self.top_k]
+            labels = None if labels is None else labels[:self.top_k]
         results['proposals'] = np.ascontiguousarray(boxes, np.float32)
         results['proposal_scores'] = scores
+        results['proposal_labels'] = (None if labels is None else
+                                      np.array(labels, np.int64))
         return results
 
     def __repr__(self) -> str:
