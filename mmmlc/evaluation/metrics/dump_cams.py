@@ -88,6 +88,10 @@ def _check_arrays(path: str, arrays: Dict[str, np.ndarray]) -> None:
         if arr.ndim != 3 or len(arr) != len(keys):
             problems.append(f'{name} must be (K={len(keys)}, h, w), got '
                             f'{arr.shape}')
+        elif arr.size and not (np.isfinite(arr).all() and arr.min() >= 0
+                               and arr.max() <= 1):
+            problems.append(f'{name} must hold values in [0, 1], got '
+                            f'{np.nanmin(arr)} .. {np.nanmax(arr)}')
     if classes.ndim != 1 or classes.dtype.kind != 'U' or num == 0:
         problems.append(f'classes must be a non-empty 1-D str array, got '
                         f'{classes.dtype} {classes.shape}')
