@@ -8,8 +8,6 @@ share and the files equal the one-process files.
 import os
 import os.path as osp
 import re
-import socket
-import subprocess
 import sys
 
 import numpy as np
@@ -21,22 +19,6 @@ CONFIG = 'configs/oass/oass_resnet18_4xb8-poly-6e_digitscenes-64px.py'
 N = 6
 
 pytestmark = pytest.mark.e2e
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-def _run(args, extra_env=None):
-    env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1')
-    env.update(extra_env or {})
-    proc = subprocess.run(args, cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=900)
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out[-4000:]
-    return out
 
 
 def _options(root):
@@ -92,7 +74,8 @@ def _check(out_dir, prefix):
     return files
 
 
-def test_make_cams_train_test_and_two_processes(tmp_path):
+def test_make_cams_train_test_and_two_processes(tmp_path, run_in_repo,
+                                                 free_port):
     root = str(tmp_path / 'digit_scenes')
     ckpt = str(tmp_path / 'random.pth')
     _random_checkpoint(ckpt)
@@ -100,7 +83,7 @@ def test_make_cams_train_test_and_two_processes(tmp_path):
     common = ['--num-images', str(N), '--work-dir', str(tmp_path / 'w'),
               '--cfg-options', *_options(root)]
 
-    out = _run(tool + ['--out-dir', str(tmp_path / 'train'), '--split',
+    out = run_in_repo(tool + ['--out-dir', str(tmp_path / 'train'), '--split',
                        'train'] + common)
     assert re.search(r'make_cams: 6 images \(train split\) in .* '
                      r'images/s', out)
@@ -109,7 +92,7 @@ def test_make_cams_train_test_and_two_processes(tmp_path):
         assert cams['keys'].tolist() == labels[cams['img_key']]
 
     one = tmp_path / 'test1'
-    _run(tool + ['--out-dir', str(one), '--batch-size', '3'] + common)
+    run_in_repo(tool + ['--out-dir', str(one), '--batch-size', '3'] + common)
     single = _check(one, 'test')
     for cams in single.values():
         scores = cams['scores']
@@ -117,8 +100,8 @@ def test_make_cams_train_test_and_two_processes(tmp_path):
         assert cams['keys'].tolist() == sorted(expected)
 
     two = tmp_path / 'test2'
-    out = _run(['bash', 'tools/oass/dist_make_cams.sh', CONFIG, ckpt, '2',
-                '--out-dir', str(two)] + common, {'PORT': str(_free_port())})
+    out = run_in_repo(['bash', 'tools/oass/dist_make_cams.sh', CONFIG, ckpt, '2',
+                '--out-dir', str(two)] + common, {'PORT': str(free_port)})
     assert 'make_cams: 6 images (test split)' in out
     for name, cams in _check(two, 'test').items():
         assert cams['keys'].tolist() == single[name]['keys'].tolist()

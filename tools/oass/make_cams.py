@@ -90,6 +90,8 @@ def cams_config(cfg, args: argparse.Namespace):
     if source is None:
         raise ValueError(f'the config has no {args.split}_dataloader.')
     dataset = copy.deepcopy(source.dataset)
+    while 'dataset' in dataset:  # RepeatDataset and other wrappers
+        dataset = dataset.dataset
     dataset.pipeline = original_size_pipeline(test_loader.dataset.pipeline)
     if args.num_images is not None:
         dataset.indices = args.num_images
