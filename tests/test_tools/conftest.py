@@ -1,4 +1,5 @@
-"""Shared fixtures of the tool tests: run a script of the repository."""
+"""Shared fixtures of the tool tests: run or import a repository script."""
+import importlib.util
 import os
 import os.path as osp
 import socket
@@ -33,3 +34,19 @@ def run_in_repo():
         return out
 
     return run
+
+
+@pytest.fixture
+def load_tool():
+    """``load(path) -> module``: a script under ``tools/`` imported by
+    its repository path (tools are not a package)."""
+
+    def load(path):
+        name = osp.splitext(osp.basename(path))[0]
+        spec = importlib.util.spec_from_file_location(
+            name, osp.join(REPO, path))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load

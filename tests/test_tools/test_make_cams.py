@@ -100,8 +100,9 @@ def test_make_cams_train_test_and_two_processes(tmp_path, run_in_repo,
         assert cams['keys'].tolist() == sorted(expected)
 
     two = tmp_path / 'test2'
-    out = run_in_repo(['bash', 'tools/oass/dist_make_cams.sh', CONFIG, ckpt, '2',
-                '--out-dir', str(two)] + common, {'PORT': str(free_port)})
+    out = run_in_repo(['bash', 'tools/oass/dist_make_cams.sh', CONFIG, ckpt,
+                       '2', '--out-dir', str(two)] + common,
+                      {'PORT': str(free_port)})
     assert 'make_cams: 6 images (test split)' in out
     for name, cams in _check(two, 'test').items():
         assert cams['keys'].tolist() == single[name]['keys'].tolist()

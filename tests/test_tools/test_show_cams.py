@@ -1,5 +1,4 @@
 """tools/oass/show_cams.py: CAMs and their boxes over the images."""
-import importlib.util
 import os.path as osp
 
 import numpy as np
@@ -16,12 +15,9 @@ CONFIG = osp.join(REPO, 'configs/oass/'
                   'oass_resnet18_4xb8-poly-6e_digitscenes-64px.py')
 
 
-def _tool():
-    spec = importlib.util.spec_from_file_location(
-        'show_cams', osp.join(REPO, 'tools/oass/show_cams.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture
+def tool(load_tool):
+    return load_tool('tools/oass/show_cams.py')
 
 
 @pytest.fixture(scope='module')
@@ -56,12 +52,12 @@ def test_draw_boxes_outlines_the_box_pixels():
     assert (image == 0).all()  # the input is not changed
 
 
-def test_grid_png_size_and_box_where_the_cam_is(tmp_path, root):
+def test_grid_png_size_and_box_where_the_cam_is(tmp_path, root, tool):
     cam_dir = tmp_path / 'cams'
     cam_dir.mkdir()
     _blob_cam(str(cam_dir), 'test_000000.jpg')
     out = str(tmp_path / 'grid.png')
-    rows = _tool().main([CONFIG, str(cam_dir), '--out', out,
+    rows = tool.main([CONFIG, str(cam_dir), '--out', out,
                          '--num-images', '1'] + _options(root))
     # the tight box (80, 10, 120, 40) grown by 10 % a side
     assert rows[0]['img_key'] == 'test_000000.jpg'
@@ -76,10 +72,10 @@ def test_grid_png_size_and_box_where_the_cam_is(tmp_path, root):
     assert xs.min() > 220 + 110 and ys.max() < 110
 
 
-def test_bad_cam_dirs_are_named(tmp_path, root):
+def test_bad_cam_dirs_are_named(tmp_path, root, tool):
     cam_dir = tmp_path / 'cams'
     cam_dir.mkdir()
-    tool, out = _tool(), str(tmp_path / 'g.png')
+    out = str(tmp_path / 'g.png')
     args = [CONFIG, str(cam_dir), '--out', out] + _options(root)
     _blob_cam(str(cam_dir), 'test_000000.jpg')
     with pytest.raises(FileNotFoundError,

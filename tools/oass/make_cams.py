@@ -21,7 +21,6 @@ dataset of one size (DigitScenes) may batch more.
 """
 import argparse
 import copy
-import os.path as osp
 import time
 
 import torch.distributed as torch_dist
@@ -29,7 +28,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 import mmmlc  # noqa: F401  (compatibility set-up, registries)
-from mmmlc.apis.test_options import add_test_options
+from mmmlc.apis.test_options import add_test_options, use_checkpoint
 from mmmlc.utils.setup_env import (add_runner_arguments, load_runner_config,
                                    parse_runner_args, setup_cpu_distributed,
                                    teardown_distributed)
@@ -126,12 +125,7 @@ def main(argv=None) -> float:
     """Write the CAMs; return the images per second of the test loop."""
     args = parse_args(argv)
     cfg = load_runner_config(args)
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(
-            f'checkpoint {args.checkpoint} not found: expected a .pth '
-            'file written by tools/train.py')
-    cfg.load_from = args.checkpoint
-    cfg.resume = False
+    use_checkpoint(cfg, args.checkpoint)
     cams_config(cfg, args)
     add_test_options(cfg, args.checkpoint, args.weights, thresholds=None)
     setup_cpu_distributed(cfg, cfg.launcher)

@@ -98,8 +98,8 @@ class OASSClassifier(ImageClassifier):
         rotation_min_px (int): Defaults to 64.
         multiscale_cam (dict, optional): Switches :meth:`predict` to the
             offline multi-scale CAMs (:meth:`predict_multiscale_cams`;
-            options of
-            :func:`~mmmlc.models.utils.multiscale_cams.multiscale_cam_options`).
+            options of ``multiscale_cam_options`` in
+            ``mmmlc/models/utils/multiscale_cams.py``).
             ``tools/oass/make_cams.py`` sets it. Defaults to None.
         neck (dict, optional): Defaults to None (the head needs the map).
         data_preprocessor (dict, optional): Needs ``num_classes`` and
