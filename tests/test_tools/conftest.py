@@ -50,3 +50,10 @@ def load_tool():
         return module
 
     return load
+
+
+@pytest.fixture
+def oass_digitscenes_config():
+    """Path of the full-OASS DigitScenes config (stage 1 of the chain)."""
+    return osp.join(REPO, 'configs/oass/'
+                    'oass_resnet18_4xb8-poly-6e_digitscenes-64px.py')

@@ -1,29 +1,30 @@
 """tools/oass/make_cams.py: the test run it makes of a training config."""
-import os.path as osp
-
 import pytest
 from mmengine.config import Config
 
 import mmmlc  # noqa: F401
 from mmmlc.apis.test_options import use_checkpoint
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG = osp.join(REPO, 'configs/oass/'
-                  'oass_resnet18_4xb8-poly-6e_digitscenes-64px.py')
-
-
 @pytest.fixture
 def tool(load_tool):
     return load_tool('tools/oass/make_cams.py')
 
 
-def _config(tool, *argv):
-    args = tool.parse_args([CONFIG, 'x.pth', '--out-dir', 'cams', *argv])
-    return tool.cams_config(Config.fromfile(CONFIG), args)
+@pytest.fixture
+def config(tool, oass_digitscenes_config):
+    """``config(*argv)``: the test config make_cams makes with ``argv``."""
+
+    def make(*argv):
+        args = tool.parse_args([oass_digitscenes_config, 'x.pth',
+                                '--out-dir', 'cams', *argv])
+        return tool.cams_config(Config.fromfile(oass_digitscenes_config),
+                                args)
+
+    return make
 
 
-def test_train_split_uses_labels_and_the_unresized_test_pipeline(tool):
-    cfg = _config(tool, '--split', 'train', '--num-images', '5')
+def test_train_split_uses_labels_and_the_unresized_test_pipeline(config):
+    cfg = config('--split', 'train', '--num-images', '5')
     dataset = cfg.test_dataloader['dataset']
     assert dataset.split == 'train' and dataset.test_mode
     assert dataset.indices == 5
@@ -37,20 +38,22 @@ def test_train_split_uses_labels_and_the_unresized_test_pipeline(tool):
     assert cfg.test_evaluator == [dict(type='DumpCAMs', out_dir='cams')]
 
 
-def test_test_split_predicts_k_and_options_override(tool):
-    cfg = _config(tool, '--scales', '1', '2', '--no-flip', '--batch-size', '4')
+def test_test_split_predicts_k_and_options_override(config):
+    cfg = config('--scales', '1', '2', '--no-flip', '--batch-size', '4')
     assert cfg.test_dataloader['dataset'].split == 'test'
     assert cfg.test_dataloader['batch_size'] == 4
     assert cfg.model.multiscale_cam == dict(
         scales=[1.0, 2.0], flip=False, cam_classes='predicted')
-    cfg = _config(tool, '--split', 'val', '--cam-classes', 'labels')
+    cfg = config('--split', 'val', '--cam-classes', 'labels')
     assert cfg.model.multiscale_cam['cam_classes'] == 'labels'
 
 
-def test_non_oass_model_and_missing_checkpoint_are_refused(tmp_path, tool):
-    cfg = Config.fromfile(CONFIG)
+def test_non_oass_model_and_missing_checkpoint_are_refused(
+        tmp_path, tool, oass_digitscenes_config):
+    cfg = Config.fromfile(oass_digitscenes_config)
     cfg.model.type = 'ImageClassifier'
-    args = tool.parse_args([CONFIG, 'x.pth', '--out-dir', 'cams'])
+    args = tool.parse_args([oass_digitscenes_config, 'x.pth', '--out-dir',
+                            'cams'])
     with pytest.raises(ValueError, match='OASSClassifier'):
         tool.cams_config(cfg, args)
     with pytest.raises(FileNotFoundError, match=r'missing\.pth not found'):

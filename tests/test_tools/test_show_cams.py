@@ -10,11 +10,6 @@ from mmmlc.datasets.digit_scenes_builder import CLASSES
 from mmmlc.evaluation.metrics.dump_cams import save_cam_file
 from mmmlc.visualization.class_activation_maps import BOX_COLOR, draw_boxes
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG = osp.join(REPO, 'configs/oass/'
-                  'oass_resnet18_4xb8-poly-6e_digitscenes-64px.py')
-
-
 @pytest.fixture
 def tool(load_tool):
     return load_tool('tools/oass/show_cams.py')
@@ -52,12 +47,13 @@ def test_draw_boxes_outlines_the_box_pixels():
     assert (image == 0).all()  # the input is not changed
 
 
-def test_grid_png_size_and_box_where_the_cam_is(tmp_path, root, tool):
+def test_grid_png_size_and_box_where_the_cam_is(tmp_path, root, tool,
+                                                oass_digitscenes_config):
     cam_dir = tmp_path / 'cams'
     cam_dir.mkdir()
     _blob_cam(str(cam_dir), 'test_000000.jpg')
     out = str(tmp_path / 'grid.png')
-    rows = tool.main([CONFIG, str(cam_dir), '--out', out,
+    rows = tool.main([oass_digitscenes_config, str(cam_dir), '--out', out,
                          '--num-images', '1'] + _options(root))
     # the tight box (80, 10, 120, 40) grown by 10 % a side
     assert rows[0]['img_key'] == 'test_000000.jpg'
@@ -72,11 +68,12 @@ def test_grid_png_size_and_box_where_the_cam_is(tmp_path, root, tool):
     assert xs.min() > 220 + 110 and ys.max() < 110
 
 
-def test_bad_cam_dirs_are_named(tmp_path, root, tool):
+def test_bad_cam_dirs_are_named(tmp_path, root, tool,
+                                oass_digitscenes_config):
     cam_dir = tmp_path / 'cams'
     cam_dir.mkdir()
     out = str(tmp_path / 'g.png')
-    args = [CONFIG, str(cam_dir), '--out', out] + _options(root)
+    args = [oass_digitscenes_config, str(cam_dir), '--out', out] + _options(root)
     _blob_cam(str(cam_dir), 'test_000000.jpg')
     with pytest.raises(FileNotFoundError,
                        match=r'no CAM file for image .*test_000001\.jpg.*'
