@@ -28,12 +28,13 @@ def test_dist_train_four_cpu_processes_then_test(tmp_path, run_in_repo,
             f'{split}_dataloader.persistent_workers=False',
         ]
     work = tmp_path / 'work'
-    out = run_in_repo(['bash', 'tools/dist_train.sh', CONFIG, '4', '--work-dir',
-                str(work), '--cfg-options', *options,
-                'train_cfg.max_epochs=1', 'param_scheduler.0.end=1',
-                'train_cfg.val_interval=1', 'default_hooks.logger.interval=1',
-                'default_hooks.checkpoint.interval=1'],
-               {'PORT': str(free_port)})
+    out = run_in_repo(
+        ['bash', 'tools/dist_train.sh', CONFIG, '4', '--work-dir',
+         str(work), '--cfg-options', *options,
+         'train_cfg.max_epochs=1', 'param_scheduler.0.end=1',
+         'train_cfg.val_interval=1', 'default_hooks.logger.interval=1',
+         'default_hooks.checkpoint.interval=1'],
+        {'PORT': str(free_port)})
     assert re.search(r'GPU number: 4|world_size.{0,4}4', out), out[-3000:]
     # 64 images / (4 ranks x 8) = 2 iterations, every OASS term logged.
     last = re.findall(r'Epoch\(train\) \[1\]\[2/2\].*', out)
@@ -44,6 +45,6 @@ def test_dist_train_four_cpu_processes_then_test(tmp_path, run_in_repo,
     ckpt = work / 'epoch_1.pth'
     assert ckpt.is_file()
     out = run_in_repo([sys.executable, 'tools/test.py', CONFIG, str(ckpt),
-                '--work-dir', str(tmp_path / 'test'), '--cfg-options',
-                *options])
+                       '--work-dir', str(tmp_path / 'test'), '--cfg-options',
+                       *options])
     assert re.search(r'Epoch\(test\).*multi-label/mAP.*cam/CorLoc', out)

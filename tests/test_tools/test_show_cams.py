@@ -73,7 +73,8 @@ def test_bad_cam_dirs_are_named(tmp_path, root, tool,
     cam_dir = tmp_path / 'cams'
     cam_dir.mkdir()
     out = str(tmp_path / 'g.png')
-    args = [oass_digitscenes_config, str(cam_dir), '--out', out] + _options(root)
+    args = [oass_digitscenes_config, str(cam_dir), '--out', out]
+    args += _options(root)
     _blob_cam(str(cam_dir), 'test_000000.jpg')
     with pytest.raises(FileNotFoundError,
                        match=r'no CAM file for image .*test_000001\.jpg.*'
