@@ -1,9 +1,8 @@
 """Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [opts]``."""
 import argparse
-import os.path as osp
 
 import mmmlc  # noqa: F401  (compatibility set-up, registries)
-from mmmlc.apis.test_options import add_test_options
+from mmmlc.apis.test_options import add_test_options, use_checkpoint
 from mmmlc.utils.setup_env import (add_runner_arguments, load_runner_config,
                                    parse_runner_args, run)
 
@@ -40,12 +39,7 @@ def main(argv=None) -> None:
     """Load the checkpoint named on the command line and test it."""
     args = parse_args(argv)
     cfg = load_runner_config(args)
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(
-            f'checkpoint {args.checkpoint} not found: expected a .pth file '
-            'written by tools/train.py or a converted checkpoint')
-    cfg.load_from = args.checkpoint
-    cfg.resume = False
+    use_checkpoint(cfg, args.checkpoint)
     if args.out is not None:
         if not args.out.endswith('.npz'):
             raise ValueError(f'--out must end with .npz, got {args.out}')

@@ -7,6 +7,25 @@ from mmengine.config import Config
 from .thresholds import thresholds_path_for
 
 
+def use_checkpoint(cfg: Config, checkpoint: str) -> Config:
+    """Test ``checkpoint``: it must exist; it is loaded, not resumed.
+
+    Args:
+        cfg (Config): The test config, changed in place.
+        checkpoint (str): A ``.pth`` file.
+
+    Returns:
+        Config: ``cfg``.
+    """
+    if not osp.isfile(checkpoint):
+        raise FileNotFoundError(
+            f'checkpoint {checkpoint} not found: expected a .pth file '
+            'written by tools/train.py or a converted checkpoint')
+    cfg.load_from = checkpoint
+    cfg.resume = False
+    return cfg
+
+
 def add_test_options(cfg: Config, checkpoint: str,
                      weights: Optional[str] = None,
                      thresholds: Optional[str] = 'auto') -> Config:

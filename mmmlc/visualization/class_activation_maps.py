@@ -21,6 +21,7 @@ import torch
 from mmengine.model import BaseModel
 from torch import nn
 
+BOX_COLOR = (255, 0, 255)
 CAM_METHODS = ('gradcam', 'gradcam++', 'xgradcam', 'eigencam', 'layercam',
                'hirescam')
 
@@ -104,9 +105,40 @@ def class_activation_maps(model: BaseModel,
     return maps
 
 
+def draw_boxes(image: np.ndarray, boxes: np.ndarray,
+               color: Sequence[int] = BOX_COLOR,
+               width: Optional[int] = None) -> np.ndarray:
+    """Rectangles on a copy of an image.
+
+    Args:
+        image (np.ndarray): (H, W, 3) uint8.
+        boxes (np.ndarray): (N, 4) ``x1, y1, x2, y2`` pixels, ends
+            exclusive (the outline runs along the box's outermost pixels).
+        color (Sequence[int]): RGB. Defaults to magenta, which a jet
+            heatmap never shows.
+        width (int, optional): Line width in pixels; None: 1 per 50 px of
+            the shorter side, at least 1.
+
+    Returns:
+        np.ndarray: The image with the outlines.
+    """
+    from PIL import Image, ImageDraw
+    height, wide = image.shape[:2]
+    width = width or max(1, round(min(height, wide) / 50))
+    canvas = Image.fromarray(np.ascontiguousarray(image, np.uint8))
+    draw = ImageDraw.Draw(canvas)
+    for x1, y1, x2, y2 in np.asarray(boxes, np.float64).reshape(-1, 4):
+        draw.rectangle([int(round(x1)), int(round(y1)),
+                        int(round(x2)) - 1, int(round(y2)) - 1],
+                       outline=tuple(int(c) for c in color), width=width)
+    return np.asarray(canvas)
+
+
 def draw_cam_grid(images: Sequence[np.ndarray], maps: Sequence[np.ndarray],
                   titles: Sequence[Sequence[str]], out_file: str,
-                  cell_inches: float = 2.2) -> None:
+                  cell_inches: float = 2.2,
+                  boxes: Optional[Sequence[Sequence[np.ndarray]]] = None
+                  ) -> None:
     """One PNG: a row per image, the image then one overlay per class.
 
     Args:
@@ -115,6 +147,9 @@ def draw_cam_grid(images: Sequence[np.ndarray], maps: Sequence[np.ndarray],
         titles (Sequence[Sequence[str]]): For each image, K titles.
         out_file (str): The ``.png`` to write.
         cell_inches (float): Size of one cell.
+        boxes (Sequence[Sequence[np.ndarray]], optional): For each image,
+            K arrays (N, 4) of ``x1, y1, x2, y2`` boxes drawn on the
+            overlays (:func:`draw_boxes`). Defaults to None.
     """
     import matplotlib
     matplotlib.use('Agg')
@@ -131,6 +166,8 @@ def draw_cam_grid(images: Sequence[np.ndarray], maps: Sequence[np.ndarray],
         for k, heat in enumerate(image_maps):
             overlay = show_cam_on_image(image.astype(np.float32) / 255, heat,
                                         use_rgb=True)
+            if boxes is not None:
+                overlay = draw_boxes(overlay, boxes[r][k])
             axes[r][k + 1].imshow(overlay)
             axes[r][k + 1].set_title(row_titles[k], fontsize=8)
     for ax in axes.ravel():

@@ -4,38 +4,18 @@
 iterations per rank on a tiny DigitScenes build with gloo, and
 ``tools/test.py`` scores the checkpoint (mAP and CAM CorLoc).
 """
-import os
-import os.path as osp
 import re
-import socket
-import subprocess
 import sys
 
 import pytest
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = 'configs/oass/oass_resnet18_4xb8-poly-6e_digitscenes-64px.py'
 
 pytestmark = pytest.mark.e2e
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-def _run(args, extra_env=None):
-    env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1')
-    env.update(extra_env or {})
-    proc = subprocess.run(args, cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=600)
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out[-4000:]
-    return out
-
-
-def test_dist_train_four_cpu_processes_then_test(tmp_path):
+def test_dist_train_four_cpu_processes_then_test(tmp_path, run_in_repo,
+                                                  free_port):
     root = str(tmp_path / 'digit_scenes')
     options = []
     for split in ('train', 'val', 'test'):
@@ -48,12 +28,13 @@ def test_dist_train_four_cpu_processes_then_test(tmp_path):
             f'{split}_dataloader.persistent_workers=False',
         ]
     work = tmp_path / 'work'
-    out = _run(['bash', 'tools/dist_train.sh', CONFIG, '4', '--work-dir',
-                str(work), '--cfg-options', *options,
-                'train_cfg.max_epochs=1', 'param_scheduler.0.end=1',
-                'train_cfg.val_interval=1', 'default_hooks.logger.interval=1',
-                'default_hooks.checkpoint.interval=1'],
-               {'PORT': str(_free_port())})
+    out = run_in_repo(
+        ['bash', 'tools/dist_train.sh', CONFIG, '4', '--work-dir',
+         str(work), '--cfg-options', *options,
+         'train_cfg.max_epochs=1', 'param_scheduler.0.end=1',
+         'train_cfg.val_interval=1', 'default_hooks.logger.interval=1',
+         'default_hooks.checkpoint.interval=1'],
+        {'PORT': str(free_port)})
     assert re.search(r'GPU number: 4|world_size.{0,4}4', out), out[-3000:]
     # 64 images / (4 ranks x 8) = 2 iterations, every OASS term logged.
     last = re.findall(r'Epoch\(train\) \[1\]\[2/2\].*', out)
@@ -63,7 +44,7 @@ def test_dist_train_four_cpu_processes_then_test(tmp_path):
     assert 'cam/CorLoc' in out
     ckpt = work / 'epoch_1.pth'
     assert ckpt.is_file()
-    out = _run([sys.executable, 'tools/test.py', CONFIG, str(ckpt),
-                '--work-dir', str(tmp_path / 'test'), '--cfg-options',
-                *options])
+    out = run_in_repo([sys.executable, 'tools/test.py', CONFIG, str(ckpt),
+                       '--work-dir', str(tmp_path / 'test'), '--cfg-options',
+                       *options])
     assert re.search(r'Epoch\(test\).*multi-label/mAP.*cam/CorLoc', out)

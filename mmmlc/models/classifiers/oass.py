@@ -11,6 +11,9 @@ from mmpretrain.structures import DataSample
 from mmmlc.registry import MODELS
 from ..utils import multi_hot_targets
 from ..utils.cam_components import component_boxes, normalize_cams
+from ..utils.multiscale_cams import (cam_classes, check_original_size,
+                                     multiscale_cam_options,
+                                     multiscale_class_maps, normalized_cams)
 from ..utils.oa_tiling import (crop_regions, masked_gap, max_tile_size,
                                merge_tiles, multilabel_soft_margin,
                                reconstruction_loss, region_mask, select_cuts,
@@ -93,6 +96,11 @@ class OASSClassifier(ImageClassifier):
         rotation_weight (float): Defaults to 0.5.
         rotation_size (int): Defaults to 224.
         rotation_min_px (int): Defaults to 64.
+        multiscale_cam (dict, optional): Switches :meth:`predict` to the
+            offline multi-scale CAMs (:meth:`predict_multiscale_cams`;
+            options of ``multiscale_cam_options`` in
+            ``mmmlc/models/utils/multiscale_cams.py``).
+            ``tools/oass/make_cams.py`` sets it. Defaults to None.
         neck (dict, optional): Defaults to None (the head needs the map).
         data_preprocessor (dict, optional): Needs ``num_classes`` and
             ``to_onehot=True`` so that labels reach the step on the device.
@@ -116,6 +124,7 @@ class OASSClassifier(ImageClassifier):
                  rotation_weight: float = 0.5,
                  rotation_size: int = 224,
                  rotation_min_px: int = 64,
+                 multiscale_cam: Optional[dict] = None,
                  neck: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
@@ -153,6 +162,7 @@ class OASSClassifier(ImageClassifier):
         if aux == 'rotation':
             self.rotation_head = nn.Linear(self.head.in_channels, 4)
         self._iter, self._max_iters = 0, 1
+        self.multiscale_cam = multiscale_cam_options(multiscale_cam)
 
     def set_progress(self, iteration: int, max_iters: int) -> None:
         """Tell the model where training is (``OASSProgressHook``).
@@ -325,3 +335,57 @@ class OASSClassifier(ImageClassifier):
             losses['loss_tile'] = self.tile_weight * multilabel_soft_margin(
                 tile_logits, targets, weights)
         return losses
+
+    def predict(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[List[DataSample]] = None,
+                **kwargs) -> List[DataSample]:
+        """The head's prediction, or the offline CAMs with
+        ``multiscale_cam`` set."""
+        if self.multiscale_cam is None:
+            return super().predict(inputs, data_samples, **kwargs)
+        return self.predict_multiscale_cams(inputs, data_samples)
+
+    def predict_multiscale_cams(
+            self,
+            inputs: torch.Tensor,
+            data_samples: Optional[List[DataSample]] = None
+    ) -> List[DataSample]:
+        """Offline CAMs of images at their original size (OASS stage 2).
+
+        docs/reference/oass.md ("Offline CAMs"): every scale of
+        ``multiscale_cam['scales']`` is one forward of the batch and its
+        flip; see :mod:`mmmlc.models.utils.multiscale_cams`.
+
+        Args:
+            inputs (torch.Tensor): ``(B, 3, H, W)``, not resized or padded.
+            data_samples (list[DataSample], optional): Need the labels for
+                ``cam_classes='labels'``.
+
+        Returns:
+            list[DataSample]: With ``pred_score`` (sigmoid of the
+            multi-scale logits, ``(C,)``), ``cam_keys`` (K,) int64,
+            ``cam_stride4`` ``(K, ceil(H/4), ceil(W/4))`` and
+            ``cam_high_res`` ``(K, H, W)``, each class over its max
+            + eps.
+        """
+        opts = self.multiscale_cam or multiscale_cam_options({})
+        if data_samples is None:
+            data_samples = [DataSample() for _ in range(len(inputs))]
+        check_original_size(inputs, [s.metainfo for s in data_samples])
+        logits, strided, high_res = multiscale_class_maps(
+            lambda x: self.head.class_maps(self.extract_feat(x)), inputs,
+            opts['scales'], opts['flip'], self.stride)
+        labels = None
+        if opts['cam_classes'] == 'labels':
+            labels = multi_hot_targets(data_samples, self.head.num_classes)
+        keys = cam_classes(logits, opts['cam_classes'], labels,
+                           opts['score_thr'])
+        cams = normalized_cams(strided, high_res, keys, opts['eps'])
+        for sample, z, k, (small, large) in zip(data_samples, logits, keys,
+                                                 cams):
+            sample.set_pred_score(torch.sigmoid(z))
+            sample.set_field(k, 'cam_keys')
+            sample.set_field(small, 'cam_stride4')
+            sample.set_field(large, 'cam_high_res')
+        return data_samples
