@@ -137,3 +137,42 @@ def test_other_class_list_or_image_is_an_error(tree, tmp_path):
     np.savez(first, **dict(arrays, high_res=arrays['high_res'][:, :64]))
     with pytest.raises(ValueError, match='128x64 but the image') as err:
         make_csi.main(_argv(root, cam_dir, tmp_path / 'b.npz'))
+
+
+def _write_box_cams(cam_dir, infos, on_boxes):
+    """Each positive class's CAM: 1.0 on its first ground-truth box
+    (``on_boxes``) or zero everywhere (whole-image fallback)."""
+    cam_dir.mkdir(exist_ok=True)
+    for info in infos:
+        keys = np.asarray(sorted(info['gt_label']), np.int64)
+        high = np.zeros((len(keys), 128, 128), np.float32)
+        if on_boxes:
+            for k, c in enumerate(keys):
+                x1, y1, x2, y2 = np.asarray(info['gt_bboxes'])[
+                    np.asarray(info['gt_bboxes_labels']) == c][0]
+                high[k, int(y1):int(np.ceil(y2)), int(x1):int(np.ceil(x2))] = 1
+        name = osp.basename(info['img_path'])
+        np.savez(cam_dir / (osp.splitext(name)[0] + '.npz'), keys=keys,
+                 cam=high[:, ::4, ::4].copy(), high_res=high,
+                 img_key=np.asarray(name), classes=np.asarray(CLASSES),
+                 scores=np.zeros(10, np.float32))
+
+
+def test_box_corloc_of_the_cam_boxes(tree, tmp_path, capsys):
+    """A CAM on the ground-truth box gives a box of IoU 1 / 1.2^2 = 0.69
+    (10 % margin each side): every pair is found, CorLoc 100 %. Empty CAMs
+    give the whole image, IoU = box area / image area < 0.5 for every
+    digit here: CorLoc 0 %."""
+    root, infos = tree
+    for info in infos:
+        boxes = np.asarray(info['gt_bboxes'], np.float64)
+        areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+        assert (areas < 0.5 * 128 * 128).all()
+    for on_boxes, expected in ((True, '100.00'), (False, '0.00')):
+        cam_dir = tmp_path / f'cams{on_boxes}'
+        _write_box_cams(cam_dir, infos, on_boxes)
+        make_csi.main(_argv(root, cam_dir, tmp_path / 'b.npz',
+                            '--min-area', '0'))
+        out = capsys.readouterr().out
+        assert f'box CorLoc of the top CAM box per ground-truth class: ' \
+            f'{expected} %' in out, out
