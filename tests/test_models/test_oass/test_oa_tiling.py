@@ -8,6 +8,7 @@ from mmmlc.models.utils.oa_tiling import (crop_regions, masked_gap,
                                           max_tile_size, merge_tiles,
                                           multilabel_soft_margin,
                                           reconstruction_loss, select_cuts,
+                                          size_rank_canvases, size_rank_tiles,
                                           tile_regions, tile_targets)
 
 
@@ -134,3 +135,30 @@ def test_masked_gap_ignores_padding():
     valid[0, :2, :3] = True
     assert masked_gap(maps, valid).item() == pytest.approx(
         (0 + 1 + 2 + 4 + 5 + 6) / 6)
+
+
+def test_size_rank_groups_fit_their_canvases_at_every_cut():
+    for h, w in ((8, 8), (7, 10), (32, 32), (5, 4)):
+        first_y, last_y = -(-h // 4), 3 * h // 4
+        first_x, last_x = -(-w // 4), 3 * w // 4
+        ky, kx = torch.meshgrid(torch.arange(first_y, last_y + 1),
+                                torch.arange(first_x, last_x + 1),
+                                indexing='ij')
+        cut_x, cut_y = kx.flatten(), ky.flatten()
+        regions = tile_regions(cut_x, cut_y, h, w)
+        rank = size_rank_tiles(cut_x, cut_y, h, w)
+        # A permutation of the four tiles, and its own inverse.
+        assert (rank.sort(1).values == torch.arange(4)).all()
+        assert torch.equal(rank.gather(1, rank), torch.arange(4).expand_as(
+            rank))
+        sizes = regions[..., 2:] - regions[..., :2]  # (N, 4, [w, h])
+        for g, (g_h, g_w) in enumerate(size_rank_canvases(h, w)):
+            size = sizes.gather(1, rank[:, g, None, None].expand(-1, 1, 2))
+            assert (size[:, 0, 0] <= g_w).all() and (size[:, 0, 1] <= g_h).all()
+    # 8 x 8 cut at x=2, y=5: TL 2x5, TR 6x5, BL 2x3, BR 6x3 (w x h). Taller
+    # row = top, wider column = right: groups TR, TL, BR, BL.
+    rank = size_rank_tiles(torch.tensor([2]), torch.tensor([5]), 8, 8)
+    assert rank.tolist() == [[1, 0, 3, 2]]
+    assert size_rank_canvases(8, 8) == [(6, 6), (6, 4), (4, 6), (4, 4)]
+    # Canvas area 10 x 10 = 1.5625 x the grid (four 6 x 6 would be 2.25 x).
+    assert sum(a * b for a, b in size_rank_canvases(8, 8)) == 100

@@ -158,3 +158,29 @@ def test_wrong_stride_is_a_clear_error():
     data = model.data_preprocessor(batch(), True)
     with pytest.raises(ValueError, match='stride 16'):
         model(**data, mode='loss')
+
+
+def test_tile_canvas_by_size_equals_largest_without_context():
+    # Off-centre cuts (TL narrow/short, wide/tall, ties): with a backbone
+    # that sees each cell alone, batching the tiles by size rank on small
+    # canvases must give the same tile maps, merge and losses as one
+    # canvas of the largest tile.
+    cuts = (torch.tensor([2, 6, 4]), torch.tensor([5, 2, 4]))
+    losses = {}
+    for canvas in ('by_size', 'largest'):
+        torch.manual_seed(0)
+        model = build(tile_canvas=canvas)
+        model.backbone = CellwiseBackbone()
+        model._cuts = lambda *args: cuts
+        model.set_progress(80, 100)
+        data = model.data_preprocessor(batch(b=3, size=128), True)
+        losses[canvas] = model(**data, mode='loss')
+    for key, value in losses['largest'].items():
+        assert losses['by_size'][key].item() == pytest.approx(
+            value.item(), rel=1e-6, abs=1e-7), key
+    assert losses['by_size']['loss_re'].item() == pytest.approx(0, abs=1e-6)
+
+
+def test_unknown_tile_canvas_is_a_clear_error():
+    with pytest.raises(ValueError, match='tile_canvas'):
+        build(tile_canvas='smallest')
