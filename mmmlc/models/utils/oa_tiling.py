@@ -11,6 +11,7 @@ and needs no host read. All functions are
 batched over images, with no Python loop over images or boxes.
 """
 import math
+from fractions import Fraction
 from typing import List, Optional, Tuple
 
 import torch
@@ -20,31 +21,41 @@ import torch.nn.functional as F
 TILE_NAMES = ('TL', 'TR', 'BL', 'BR')
 
 
-def cut_candidates(size: int) -> Tuple[int, int]:
+def cut_candidates(size: int, margin: float = 0.25) -> Tuple[int, int]:
     """First and last candidate cut of an axis of ``size`` cells.
 
     Args:
         size (int): Grid cells along the axis.
+        margin (float): Share of the axis kept free of cuts at each end,
+            in ``(0, 0.5]``. Defaults to 0.25 (docs/reference/oass.md: cuts
+            in ``[s/4, 3s/4]``).
 
     Returns:
-        tuple[int, int]: ``ceil(size / 4)`` and ``floor(3 * size / 4)``.
+        tuple[int, int]: ``ceil(margin * size)`` and
+        ``floor((1 - margin) * size)`` (``ceil(size / 4)`` and
+        ``floor(3 * size / 4)`` by default).
     """
-    return math.ceil(size / 4), (3 * size) // 4
+    if not 0 < margin <= 0.5:
+        raise ValueError(f'cut margin must be in (0, 0.5], got {margin}')
+    share = Fraction(margin).limit_denominator(1000)  # 0.375 -> 3/8 exactly
+    return math.ceil(share * size), math.floor((1 - share) * size)
 
 
-def max_tile_size(size: int) -> int:
+def max_tile_size(size: int, margin: float = 0.25) -> int:
     """Largest tile side OA-tiling can produce on an axis of ``size`` cells.
 
     Args:
         size (int): Grid cells along the axis.
+        margin (float): See :func:`cut_candidates`.
 
     Returns:
-        int: ``size - ceil(size / 4)``.
+        int: ``size - ceil(margin * size)``.
     """
-    return size - cut_candidates(size)[0]
+    return size - cut_candidates(size, margin)[0]
 
 
-def size_rank_canvases(h: int, w: int) -> List[Tuple[int, int]]:
+def size_rank_canvases(h: int, w: int,
+                       margin: float = 0.25) -> List[Tuple[int, int]]:
     """Canvas ``(rows, cols)`` of the four size groups of OA-tiling.
 
     Per axis, one tile of a row (column) pair is at least as long as the
@@ -59,13 +70,14 @@ def size_rank_canvases(h: int, w: int) -> List[Tuple[int, int]]:
     Args:
         h (int): Grid height.
         w (int): Grid width.
+        margin (float): See :func:`cut_candidates`.
 
     Returns:
         list[tuple[int, int]]: For groups 0-3, the canvas height and width
         in cells.
     """
-    tall, short = max_tile_size(h), h // 2
-    wide, narrow = max_tile_size(w), w // 2
+    tall, short = max_tile_size(h, margin), h // 2
+    wide, narrow = max_tile_size(w, margin), w // 2
     return [(tall, wide), (tall, narrow), (short, wide), (short, narrow)]
 
 
@@ -97,7 +109,8 @@ def select_cuts(lo: torch.Tensor,
                 hi: torch.Tensor,
                 area: torch.Tensor,
                 size: int,
-                generator: Optional[torch.Generator] = None) -> torch.Tensor:
+                generator: Optional[torch.Generator] = None,
+                margin: float = 0.25) -> torch.Tensor:
     r"""OA-tiling cut along one axis for every image.
 
     Candidates :math:`k \in \{\lceil s/4\rceil, \dots, \lfloor 3s/4
@@ -113,11 +126,13 @@ def select_cuts(lo: torch.Tensor,
         area (torch.Tensor): Box areas ``(B, K)``; 0 for padding slots.
         size (int): Grid cells along the axis.
         generator (torch.Generator, optional): For the tie break.
+        margin (float): Candidates in ``[margin s, (1 - margin) s]``; see
+            :func:`cut_candidates`. Defaults to 0.25.
 
     Returns:
         torch.Tensor: int64 cuts ``(B,)``.
     """
-    first, last = cut_candidates(size)
+    first, last = cut_candidates(size, margin)
     cand = torch.arange(first, last + 1, device=lo.device)  # (P,)
     sliced = (lo[..., None] < cand) & (cand < hi[..., None])  # (B, K, P)
     cost = (area.float()[..., None] * sliced).sum(1)  # (B, P)

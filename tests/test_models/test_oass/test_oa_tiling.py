@@ -4,7 +4,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmmlc.models.utils.oa_tiling import (crop_regions, masked_gap,
+from mmmlc.models.utils.oa_tiling import (crop_regions, cut_candidates,
+                                          masked_gap,
                                           max_tile_size, merge_tiles,
                                           multilabel_soft_margin,
                                           reconstruction_loss, select_cuts,
@@ -162,3 +163,20 @@ def test_size_rank_groups_fit_their_canvases_at_every_cut():
     assert size_rank_canvases(8, 8) == [(6, 6), (6, 4), (4, 6), (4, 4)]
     # Canvas area 10 x 10 = 1.5625 x the grid (four 6 x 6 would be 2.25 x).
     assert sum(a * b for a, b in size_rank_canvases(8, 8)) == 100
+
+
+def test_cut_margin_narrows_the_candidates_and_the_canvases():
+    # Default margin 1/4 on 32 cells: cuts 8..24; 3/8: cuts 12..20.
+    assert cut_candidates(32) == (8, 24)
+    assert cut_candidates(32, 0.375) == (12, 20)
+    assert max_tile_size(32, 0.375) == 20
+    assert size_rank_canvases(32, 32, 0.375)[0] == (20, 20)
+    # A box over [9, 23): by default 9 and 23 are free and tie at distance
+    # 7 from the centre; with margin 3/8 every candidate slices it, so the
+    # centre.
+    lo, hi, area = (torch.tensor([[v]]) for v in (9, 23, 14))
+    picks = {select_cuts(lo, hi, area, 32).item() for _ in range(40)}
+    assert picks == {9, 23}
+    assert select_cuts(lo, hi, area, 32, margin=0.375).item() == 16
+    with pytest.raises(ValueError, match='cut margin'):
+        cut_candidates(32, 0.6)

@@ -184,3 +184,18 @@ def test_tile_canvas_by_size_equals_largest_without_context():
 def test_unknown_tile_canvas_is_a_clear_error():
     with pytest.raises(ValueError, match='tile_canvas'):
         build(tile_canvas='smallest')
+
+
+def test_cut_margin_reaches_the_cuts():
+    # One box over [2, 8) x [2, 8) of an 8 x 8 grid. Default candidates
+    # 2..6: 2 is free of it. Margin 3/8, candidates 3..5: all slice it,
+    # so the centre 4.
+    boxes = torch.zeros(1, 1, 1, 4, dtype=torch.long)
+    boxes[0, 0, 0] = torch.tensor([2, 2, 8, 8])
+    valid = torch.ones(1, 1, 1, dtype=torch.bool)
+    cut_x, cut_y = build()._cuts(boxes, valid, 8, 8)
+    assert (cut_x.item(), cut_y.item()) == (2, 2)
+    cut_x, cut_y = build(cut_margin=0.375)._cuts(boxes, valid, 8, 8)
+    assert (cut_x.item(), cut_y.item()) == (4, 4)
+    with pytest.raises(ValueError, match='cut margin'):
+        build(cut_margin=0.)
