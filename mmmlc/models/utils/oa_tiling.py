@@ -91,10 +91,7 @@ def size_rank_tiles(cut_x: torch.Tensor, cut_y: torch.Tensor, h: int,
     also the group of tile ``k``.
 
     Args:
-        cut_x (torch.Tensor): Vertical cuts ``(B,)`` in cells.
-        cut_y (torch.Tensor): Horizontal cuts ``(B,)`` in cells.
-        h (int): Grid height.
-        w (int): Grid width.
+        cut_x, cut_y, h, w: As :func:`tile_regions`.
 
     Returns:
         torch.Tensor: int64 ``(B, 4)``.
