@@ -242,8 +242,8 @@ def test_tool_interleaves_versus_contenders(tiny_cfg_path, capsys):
     try:
         rows = tool.main([
             tiny_cfg_path, '--device', 'cpu', '--warmup', '1', '--iters',
-            '1', '--rounds', '2', '--versus', tiny_cfg_path,
-            'train_dataloader.batch_size=2'
+            '1', '--rounds', '2', '--clock', 'process', '--versus',
+            tiny_cfg_path, 'train_dataloader.batch_size=2'
         ]).splitlines()
     finally:
         TrainStepBenchmark.step = real_step
@@ -256,3 +256,16 @@ def test_tool_interleaves_versus_contenders(tiny_cfg_path, capsys):
     with pytest.raises(ValueError, match='KEY=VALUE'):
         tool.main([tiny_cfg_path, '--device', 'cpu', '--versus',
                    tiny_cfg_path, 'oops'])
+
+
+def test_process_clock_counts_cpu_time_not_sleep(tiny_cfg_path):
+    import time
+    bench = TrainStepBenchmark(
+        Config.fromfile(tiny_cfg_path), 'tiny', device='cpu')
+    real_step = bench.step
+    bench.step = lambda: (time.sleep(0.2), real_step())
+    wall = bench.run(warmup=0, iters=1).iter_times[0]
+    cpu = bench.run(warmup=0, iters=1, clock='process').iter_times[0]
+    assert wall >= 0.2 and cpu < wall - 0.1
+    with pytest.raises(ValueError, match='clock'):
+        bench.run(warmup=0, iters=1, clock='gpu')
