@@ -13,7 +13,9 @@ import mmmlc  # noqa: F401
 from mmmlc.registry import DATASETS, MODELS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'oass', '*.py')))
+ALL_CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'oass', '*.py')))
+CSI_CONFIGS = [p for p in ALL_CONFIGS if 'oass-csi' in osp.basename(p)]
+CONFIGS = [p for p in ALL_CONFIGS if p not in CSI_CONFIGS]  # stage 1
 ROWS = {  # prefix -> (aux, tiling, tile_weight)
     'camcls': ('none', None, None),
     'puzzlecam': ('tiles', 'grid', 0.),
@@ -51,6 +53,19 @@ def test_every_config_names_its_row_and_builds():
         elif 'voc12' in name:
             assert cfg.train_dataloader.dataset.ann_file.endswith(
                 'Main/train.txt')
+
+
+def test_stage5_configs_name_their_fusion_row():
+    """Rows 5 (global) and 6 (max) of the ablation, VOC Protocols A and B
+    and DigitScenes; each the stage-5 model on CSIDataset."""
+    assert len(CSI_CONFIGS) == 6
+    for path in CSI_CONFIGS:
+        name = osp.basename(path)
+        cfg = _load(path)
+        assert cfg.model.type == 'CSIMILClassifier', name
+        assert cfg.model.fusion == name.split('_')[0].split('-')[-1], name
+        assert cfg.train_dataloader.dataset.type == 'CSIDataset', name
+        assert 'SplitHygieneHook' in {h['type'] for h in cfg.custom_hooks}
 
 
 def test_voc_training_view_is_512_with_mean_padding():

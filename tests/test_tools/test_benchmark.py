@@ -226,3 +226,46 @@ def test_tool_prints_command_header_and_row(tiny_cfg_path, capsys):
     low, high = map(float, cells[7].split('-'))
     assert low <= float(cells[6]) <= high
     assert cells[8] == '-'
+
+
+def test_tool_interleaves_versus_contenders(tiny_cfg_path, capsys):
+    tool = load_script(
+        osp.join(REPO, 'tools', 'analysis_tools', 'benchmark.py'))
+    calls = []
+    real_step = TrainStepBenchmark.step
+
+    def step(self):
+        calls.append(self.batch_size)
+        return real_step(self)
+
+    TrainStepBenchmark.step = step
+    try:
+        rows = tool.main([
+            tiny_cfg_path, '--device', 'cpu', '--warmup', '1', '--iters',
+            '1', '--rounds', '2', '--clock', 'process', '--versus',
+            tiny_cfg_path, 'train_dataloader.batch_size=2'
+        ]).splitlines()
+    finally:
+        TrainStepBenchmark.step = real_step
+    # Warm-up (1 + 1 timed) each, then round 1: A, B; round 2: B, A.
+    assert calls == [4, 4, 2, 2, 4, 2, 2, 4]
+    assert [r.split('|')[3].strip() for r in rows] == ['4', '2']
+    ratio = capsys.readouterr().out.strip().splitlines()[-1]
+    assert ratio.startswith('step time of contender 2 (tiny_resnet) / '
+                            'contender 1 (tiny_resnet): ')
+    with pytest.raises(ValueError, match='KEY=VALUE'):
+        tool.main([tiny_cfg_path, '--device', 'cpu', '--versus',
+                   tiny_cfg_path, 'oops'])
+
+
+def test_process_clock_counts_cpu_time_not_sleep(tiny_cfg_path):
+    import time
+    bench = TrainStepBenchmark(
+        Config.fromfile(tiny_cfg_path), 'tiny', device='cpu')
+    real_step = bench.step
+    bench.step = lambda: (time.sleep(0.2), real_step())
+    wall = bench.run(warmup=0, iters=1).iter_times[0]
+    cpu = bench.run(warmup=0, iters=1, clock='process').iter_times[0]
+    assert wall >= 0.2 and cpu < wall - 0.1
+    with pytest.raises(ValueError, match='clock'):
+        bench.run(warmup=0, iters=1, clock='gpu')

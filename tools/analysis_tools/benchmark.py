@@ -11,6 +11,17 @@ Prints the command line, then one markdown table row::
     | config | device | batch | precision | channels_last | compile | \
 img/s (median) | spread | peak mem GiB |
 
+Side by side (a shared machine's load drifts; compare within one run)::
+
+    python tools/analysis_tools/benchmark.py A.py --device cpu \
+        --versus B.py --versus B.py model.some_switch=1 --rounds 5
+
+builds every contender first, then runs ``--rounds`` rounds, each timing
+``--iters`` iterations of every contender in turn (the order rotates from
+round to round), and prints one row per contender plus the ratio of each
+median step time to the first config's, with the range of the per-round
+ratios. Items after a ``--versus`` config are its own ``--cfg-options``.
+
 One iteration is ``model.train_step`` (forward, loss, backward, optimizer
 step) plus the ``before/after_train_iter`` of the config's ``custom_hooks``
 run on a stand-in runner (see ``mmmlc.utils.benchmark.StandInRunner`` for
@@ -22,7 +33,9 @@ device once.
 import argparse
 import os.path as osp
 import shlex
+import statistics
 import sys
+from typing import List, Optional
 
 from mmengine.config import Config, DictAction
 from mmengine.logging import MMLogger
@@ -49,6 +62,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--iters', type=int, default=25)
     parser.add_argument('--device', default='cuda', choices=['cuda', 'cpu'])
     parser.add_argument(
+        '--clock',
+        default='wall',
+        choices=['wall', 'process'],
+        help='process: CPU time of this process (--device cpu on a shared '
+        'machine: waiting for a core is not counted)')
+    parser.add_argument(
         '--input-shape',
         type=int,
         nargs=2,
@@ -72,6 +91,18 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=0,
         help='runner.epoch seen by the hooks (e.g. after a queue starts)')
     parser.add_argument(
+        '--versus',
+        nargs='+',
+        action='append',
+        metavar='CONFIG [KEY=VALUE ...]',
+        help='another contender, timed interleaved with the first config; '
+        'the items after its path are its cfg-options (repeatable)')
+    parser.add_argument(
+        '--rounds',
+        type=int,
+        default=3,
+        help='interleaved rounds of --iters iterations (with --versus)')
+    parser.add_argument(
         '--header', action='store_true', help='print the table header first')
     parser.add_argument(
         '--log-level',
@@ -85,26 +116,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> str:
-    """Run the benchmark, print the command and table row; return the row."""
-    args = parse_args(argv)
-    # mmmlc must be imported (compatibility setup) before mmpretrain models.
-    import mmmlc  # noqa: F401
-    from mmmlc.utils.benchmark import (TABLE_HEADER, TABLE_SEPARATOR,
-                                       TrainStepBenchmark)
-
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'config file not found: {args.config}')
-    tool = osp.relpath(osp.abspath(__file__))
-    argv = sys.argv[1:] if argv is None else argv
-    print('command: python ' + ' '.join(shlex.quote(a) for a in [tool, *argv]))
-    MMLogger.get_instance('mmmlc_benchmark', log_level=args.log_level)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    bench = TrainStepBenchmark(
+def _build(args: argparse.Namespace, config: str, options: Optional[dict]):
+    """A TrainStepBenchmark of ``config`` with the shared arguments."""
+    from mmmlc.utils.benchmark import TrainStepBenchmark
+    if not osp.isfile(config):
+        raise FileNotFoundError(f'config file not found: {config}')
+    cfg = Config.fromfile(config)
+    if options:
+        cfg.merge_from_dict(options)
+    return TrainStepBenchmark(
         cfg,
-        config_name=osp.splitext(osp.basename(args.config))[0],
+        config_name=osp.splitext(osp.basename(config))[0],
         device=args.device,
         batch_size=args.batch_size,
         amp=args.amp,
@@ -116,13 +138,87 @@ def main(argv=None) -> str:
         seed=args.seed,
         start_iter=args.start_iter,
         start_epoch=args.start_epoch)
-    result = bench.run(warmup=args.warmup, iters=args.iters)
+
+
+def _versus_options(items: List[str]) -> dict:
+    """``KEY=VALUE`` items after a ``--versus`` config, as --cfg-options."""
+    parser = argparse.ArgumentParser(prog='--versus')
+    parser.add_argument('options', nargs='*', action=DictAction)
+    bad = [item for item in items if '=' not in item]
+    if bad:
+        raise ValueError(f'--versus: expected KEY=VALUE after the config '
+                         f'path, got {bad}')
+    return parser.parse_args(items).options or {}
+
+
+def interleaved(benches: list, warmup: int, iters: int, rounds: int,
+                clock: str = 'wall') -> List[List[List[float]]]:
+    """Step times of every contender, ``rounds`` interleaved rounds.
+
+    Returns:
+        list: ``times[c][r]``, the ``iters`` step times of contender c in
+        round r.
+    """
+    if rounds < 1 or iters < 1:
+        raise ValueError(f'rounds ({rounds}) and iters ({iters}) must be '
+                         f'>= 1')
+    for bench in benches:
+        bench.run(warmup=warmup, iters=1, clock=clock)
+    times = [[] for _ in benches]
+    for r in range(rounds):
+        for i in range(len(benches)):
+            c = (i + r) % len(benches)
+            times[c].append(
+                benches[c].run(warmup=0, iters=iters, clock=clock).iter_times)
+    return times
+
+
+def main(argv=None) -> str:
+    """Run the benchmark, print the command and table row(s); return them."""
+    args = parse_args(argv)
+    # mmmlc must be imported (compatibility setup) before mmpretrain models.
+    import mmmlc  # noqa: F401
+    from mmmlc.utils.benchmark import (TABLE_HEADER, TABLE_SEPARATOR,
+                                       BenchmarkResult)
+
+    tool = osp.relpath(osp.abspath(__file__))
+    argv = sys.argv[1:] if argv is None else argv
+    print('command: python ' + ' '.join(shlex.quote(a) for a in [tool, *argv]))
+    MMLogger.get_instance('mmmlc_benchmark', log_level=args.log_level)
+    benches = [_build(args, args.config, args.cfg_options)]
+    for versus in args.versus or []:
+        benches.append(_build(args, versus[0], _versus_options(versus[1:])))
+    if len(benches) == 1:
+        results = [
+            benches[0].run(
+                warmup=args.warmup, iters=args.iters, clock=args.clock)
+        ]
+        per_round = None
+    else:
+        per_round = interleaved(benches, args.warmup, args.iters,
+                                args.rounds, args.clock)
+        results = [
+            BenchmarkResult(b.config_name, b.device.type, b.batch_size,
+                            b.precision, b.channels_last, b.compiled,
+                            sum(times, []), None)
+            for b, times in zip(benches, per_round)
+        ]
     if args.header:
         print(TABLE_HEADER)
         print(TABLE_SEPARATOR)
-    row = result.table_row()
-    print(row)
-    return row
+    rows = [result.table_row() for result in results]
+    print('\n'.join(rows))
+    if per_round is not None:
+        ref = statistics.median(results[0].iter_times)
+        ref_rounds = [statistics.median(t) for t in per_round[0]]
+        for k, (result, times) in enumerate(zip(results[1:], per_round[1:])):
+            ratios = [statistics.median(t) / r
+                      for t, r in zip(times, ref_rounds)]
+            print(f'step time of contender {k + 2} ({result.config}) / '
+                  f'contender 1 ({results[0].config}): '
+                  f'{statistics.median(result.iter_times) / ref:.3f}x '
+                  f'(per round {min(ratios):.3f}-{max(ratios):.3f})')
+    return '\n'.join(rows)
 
 
 if __name__ == '__main__':

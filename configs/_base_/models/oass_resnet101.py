@@ -36,4 +36,5 @@ model = dict(
     loc_thr=0.2,
     min_size=2,
     warmup=0.2,
+    tile_canvas='by_size',      # 'largest': one pass, 2.25x the crop area
 )

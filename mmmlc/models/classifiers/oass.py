@@ -11,20 +11,22 @@ from mmpretrain.structures import DataSample
 from mmmlc.registry import MODELS
 from ..utils import multi_hot_targets
 from ..utils.cam_components import component_boxes, normalize_cams
-from ..utils.multiscale_cams import (cam_classes, check_original_size,
-                                     multiscale_cam_options,
-                                     multiscale_class_maps, normalized_cams)
-from ..utils.oa_tiling import (crop_regions, masked_gap, max_tile_size,
-                               merge_tiles, multilabel_soft_margin,
-                               reconstruction_loss, region_mask, select_cuts,
+from ..utils.multiscale_cams import multiscale_cam_options
+from ..utils.oa_tiling import (crop_regions, cut_candidates, masked_gap,
+                               max_tile_size, merge_tiles,
+                               multilabel_soft_margin, reconstruction_loss,
+                               region_mask, select_cuts, size_rank_canvases,
+                               size_rank_tiles,
                                tile_regions, tile_targets)
+from .multiscale_cam_predict import MultiScaleCAMMixin
 
 AUX_TASKS = ('none', 'tiles', 'rotation')
 TILINGS = ('grid', 'object_aware')
+TILE_CANVASES = ('by_size', 'largest')
 
 
 @MODELS.register_module()
-class OASSClassifier(ImageClassifier):
+class OASSClassifier(MultiScaleCAMMixin, ImageClassifier):
     r"""OASS's CAM classifier with object-aware tiling (a reconstruction).
 
     Xu et al., "Object-Aware Self-supervised Multi-Label Learning", ICIP
@@ -44,10 +46,10 @@ class OASSClassifier(ImageClassifier):
     3. cuts ``k_x, k_y`` per image (``tiling='object_aware'``: the
        candidate in ``[w/4, 3w/4]`` slicing the least box area, closest to
        the centre; ``'grid'``: the centre), four tiles TL, TR, BL, BR;
-    4. the tiles of each index cropped into one zero-padded canvas of the
-       largest tile OA-tiling allows, all 4B canvases through the same
-       network: ``(4B, C, p_h, p_w)``; their valid parts stitched into
-       M~ ``(B, C, h, w)``;
+    4. the tiles cropped into zero-padded canvases through the same
+       network, one pass per size rank (``tile_canvas='by_size'``) or
+       all 4B at the largest tile (``'largest'``); their valid parts
+       stitched into M~ ``(B, C, h, w)``;
     5. :math:`L_{pcls} = \ell_{ML}(\mathrm{GAP}(\tilde M), y)`,
        :math:`L_{re} = \frac1{BChw}\sum y\,|M - \tilde M|` with weight
        :math:`\alpha(t) = \alpha_{max}\min(1, t / (r T))`, and
@@ -93,6 +95,19 @@ class OASSClassifier(ImageClassifier):
         stride (int): Output stride of the backbone. Defaults to 16.
         cc_iters (int, optional): Rounds of the connected-components
             propagation; None uses ``h + w``.
+        tile_canvas (str): How object-aware tiles are batched.
+            ``'by_size'``: four passes, one per size rank of
+            :func:`size_rank_canvases` (taller/shorter row x wider/narrower
+            column), each on a canvas just large enough for that rank:
+            about 1.56x the crop area in all. ``'largest'``: one pass of
+            all 4B tiles on canvases of the largest tile OA-tiling allows
+            (2.25x the crop area; BatchNorm statistics over all tiles at
+            once). Defaults to ``'by_size'``.
+        cut_margin (float): Cut candidates lie in ``[m w, (1 - m) w]``.
+            Defaults to 0.25, the reconstruction's rule
+            (docs/reference/oass.md). A larger margin (e.g. 0.375) is a
+            change of the method, not of its speed only: more central cuts,
+            smaller largest tiles (5/8 of a side), a cheaper tile pass.
         rotation_weight (float): Defaults to 0.5.
         rotation_size (int): Defaults to 224.
         rotation_min_px (int): Defaults to 64.
@@ -121,6 +136,8 @@ class OASSClassifier(ImageClassifier):
                  warmup: float = 0.2,
                  stride: int = 16,
                  cc_iters: Optional[int] = None,
+                 tile_canvas: str = 'by_size',
+                 cut_margin: float = 0.25,
                  rotation_weight: float = 0.5,
                  rotation_size: int = 224,
                  rotation_min_px: int = 64,
@@ -132,6 +149,9 @@ class OASSClassifier(ImageClassifier):
             raise ValueError(f'OASSClassifier: aux must be one of '
                              f'{AUX_TASKS} (got {aux!r}) and tiling one of '
                              f'{TILINGS} (got {tiling!r}).')
+        if tile_canvas not in TILE_CANVASES:
+            raise ValueError(f'OASSClassifier: tile_canvas must be one of '
+                             f'{TILE_CANVASES}, got {tile_canvas!r}.')
         if not (0 <= warmup <= 1 and 0 < re_ramp <= 1 and 0 < tile_rho <= 1):
             raise ValueError(
                 f'OASSClassifier: warmup ({warmup}) must be in [0, 1], '
@@ -156,6 +176,9 @@ class OASSClassifier(ImageClassifier):
         self.warmup = warmup
         self.stride = stride
         self.cc_iters = cc_iters
+        self.tile_canvas = tile_canvas
+        self.cut_margin = cut_margin
+        cut_candidates(8, cut_margin)  # a bad margin fails here, not later
         self.rotation_weight = rotation_weight
         self.rotation_size = rotation_size
         self.rotation_min_px = rotation_min_px
@@ -206,7 +229,13 @@ class OASSClassifier(ImageClassifier):
         cams = normalize_cams(class_maps)
         foreground = (cams >= self.loc_thr) & labels.bool()[:, :, None, None]
         if not self.locating:
-            foreground = torch.zeros_like(foreground)
+            # No foreground, so no component: what component_boxes gives
+            # for an empty mask, without its propagation rounds.
+            slots = h * w + 1
+            boxes = cams.new_zeros((b, c, slots, 4), dtype=torch.long)
+            valid = torch.zeros_like(boxes[..., 0], dtype=torch.bool)
+            return (boxes, cams.new_zeros((b, c, slots), dtype=torch.float),
+                    valid, torch.zeros_like(foreground))
         boxes, scores, valid = component_boxes(
             cams.view(b * c, h, w), foreground.view(b * c, h, w),
             self.min_size, self.cc_iters)
@@ -223,22 +252,45 @@ class OASSClassifier(ImageClassifier):
         flat = boxes.flatten(1, 2)  # (B, C*S, 4)
         x0, y0, x1, y1 = flat.unbind(-1)
         area = (x1 - x0) * (y1 - y0) * valid.flatten(1)
-        return select_cuts(x0, x1, area, w), select_cuts(y0, y1, area, h)
+        return (select_cuts(x0, x1, area, w, margin=self.cut_margin),
+                select_cuts(y0, y1, area, h, margin=self.cut_margin))
 
     def _tile_pass(self, inputs: torch.Tensor, regions: torch.Tensor,
-                   h: int, w: int) -> Tuple[List[torch.Tensor], int, int]:
-        """Class maps of the four tiles, batched by tile index."""
-        if self.tiling == 'grid':
-            p_h, p_w = h - h // 2, w - w // 2
-        else:
-            p_h, p_w = max_tile_size(h), max_tile_size(w)
+                   cut_x: torch.Tensor, cut_y: torch.Tensor, h: int,
+                   w: int) -> Tuple[List[torch.Tensor], int, int]:
+        """Class maps of the four tiles, in TL, TR, BL, BR order.
+
+        Returns four ``(B, C, p_h, p_w)`` maps, each tile at the top-left
+        (cells outside it are not used), and ``p_h, p_w``.
+        """
         s = self.stride
-        canvases = torch.cat([
-            crop_regions(inputs, regions[:, k] * s, p_h * s, p_w * s)
-            for k in range(4)
-        ])  # (4B, 3, p_h*16, p_w*16)
-        maps = self.head.class_maps(self.extract_feat(canvases))
-        return list(maps.chunk(4)), p_h, p_w  # 4 x (B, C, p_h, p_w)
+        if self.tiling == 'grid' or self.tile_canvas == 'largest':
+            if self.tiling == 'grid':
+                p_h, p_w = h - h // 2, w - w // 2
+            else:
+                p_h = max_tile_size(h, self.cut_margin)
+                p_w = max_tile_size(w, self.cut_margin)
+            canvases = torch.cat([
+                crop_regions(inputs, regions[:, k] * s, p_h * s, p_w * s)
+                for k in range(4)
+            ])  # (4B, 3, p_h*16, p_w*16): one pass, batched by tile index
+            maps = self.head.class_maps(self.extract_feat(canvases))
+            return list(maps.chunk(4)), p_h, p_w
+        # 'by_size': one pass per size group, each on its own canvas.
+        b = inputs.shape[0]
+        shapes = size_rank_canvases(h, w, self.cut_margin)
+        p_h, p_w = shapes[0]  # the largest canvas
+        rank = size_rank_tiles(cut_x, cut_y, h, w)  # (B, 4)
+        group_maps = []
+        for g, (g_h, g_w) in enumerate(shapes):
+            region = regions.gather(1, rank[:, g, None, None].expand(b, 1, 4))
+            canvas = crop_regions(inputs, region[:, 0] * s, g_h * s, g_w * s)
+            maps = self.head.class_maps(self.extract_feat(canvas))
+            group_maps.append(F.pad(maps, (0, p_w - g_w, 0, p_h - g_h)))
+        stacked = torch.stack(group_maps, 1)  # (B, 4, C, p_h, p_w)
+        # size_rank_tiles is its own inverse: rank[b, k] is tile k's group.
+        index = rank[:, :, None, None, None].expand_as(stacked)
+        return list(stacked.gather(1, index).unbind(1)), p_h, p_w
 
     def _rotation_loss(self, inputs: torch.Tensor, boxes: torch.Tensor,
                        scores: torch.Tensor,
@@ -313,7 +365,8 @@ class OASSClassifier(ImageClassifier):
 
         cut_x, cut_y = self._cuts(boxes, valid, h, w)
         regions = tile_regions(cut_x, cut_y, h, w)  # (B, 4, 4) cells
-        tile_maps, p_h, p_w = self._tile_pass(inputs, regions, h, w)
+        tile_maps, p_h, p_w = self._tile_pass(inputs, regions, cut_x, cut_y,
+                                              h, w)
         merged = merge_tiles(tile_maps, regions, h, w)  # (B, C, h, w)
         losses['loss_pcls'] = multilabel_soft_margin(
             merged.mean((2, 3)), labels)
@@ -335,57 +388,3 @@ class OASSClassifier(ImageClassifier):
             losses['loss_tile'] = self.tile_weight * multilabel_soft_margin(
                 tile_logits, targets, weights)
         return losses
-
-    def predict(self,
-                inputs: torch.Tensor,
-                data_samples: Optional[List[DataSample]] = None,
-                **kwargs) -> List[DataSample]:
-        """The head's prediction, or the offline CAMs with
-        ``multiscale_cam`` set."""
-        if self.multiscale_cam is None:
-            return super().predict(inputs, data_samples, **kwargs)
-        return self.predict_multiscale_cams(inputs, data_samples)
-
-    def predict_multiscale_cams(
-            self,
-            inputs: torch.Tensor,
-            data_samples: Optional[List[DataSample]] = None
-    ) -> List[DataSample]:
-        """Offline CAMs of images at their original size (OASS stage 2).
-
-        docs/reference/oass.md ("Offline CAMs"): every scale of
-        ``multiscale_cam['scales']`` is one forward of the batch and its
-        flip; see :mod:`mmmlc.models.utils.multiscale_cams`.
-
-        Args:
-            inputs (torch.Tensor): ``(B, 3, H, W)``, not resized or padded.
-            data_samples (list[DataSample], optional): Need the labels for
-                ``cam_classes='labels'``.
-
-        Returns:
-            list[DataSample]: With ``pred_score`` (sigmoid of the
-            multi-scale logits, ``(C,)``), ``cam_keys`` (K,) int64,
-            ``cam_stride4`` ``(K, ceil(H/4), ceil(W/4))`` and
-            ``cam_high_res`` ``(K, H, W)``, each class over its max
-            + eps.
-        """
-        opts = self.multiscale_cam or multiscale_cam_options({})
-        if data_samples is None:
-            data_samples = [DataSample() for _ in range(len(inputs))]
-        check_original_size(inputs, [s.metainfo for s in data_samples])
-        logits, strided, high_res = multiscale_class_maps(
-            lambda x: self.head.class_maps(self.extract_feat(x)), inputs,
-            opts['scales'], opts['flip'], self.stride)
-        labels = None
-        if opts['cam_classes'] == 'labels':
-            labels = multi_hot_targets(data_samples, self.head.num_classes)
-        keys = cam_classes(logits, opts['cam_classes'], labels,
-                           opts['score_thr'])
-        cams = normalized_cams(strided, high_res, keys, opts['eps'])
-        for sample, z, k, (small, large) in zip(data_samples, logits, keys,
-                                                 cams):
-            sample.set_pred_score(torch.sigmoid(z))
-            sample.set_field(k, 'cam_keys')
-            sample.set_field(small, 'cam_stride4')
-            sample.set_field(large, 'cam_high_res')
-        return data_samples

@@ -4,12 +4,14 @@ docs/reference/oass.md ("Online object locations and OA-tiling") gives
 the rules and their evidence. One vertical cut ``k_x`` and one
 horizontal cut ``k_y`` (grid cells of the stride-16 map) split every crop
 into four tiles TL, TR, BL, BR; the cut avoids slicing the current object
-boxes. The tiles of one index are cropped out of the batch into a canvas
-of a fixed size, zero outside the tile (the mean colour once normalised),
-so their pass has static shapes and needs no host read. All functions are
+boxes. The tiles of one size rank (see :func:`size_rank_canvases`) are
+cropped out of the batch into a canvas of a fixed size, zero outside the
+tile (the mean colour once normalised), so their pass has static shapes
+and needs no host read. All functions are
 batched over images, with no Python loop over images or boxes.
 """
 import math
+from fractions import Fraction
 from typing import List, Optional, Tuple
 
 import torch
@@ -19,35 +21,93 @@ import torch.nn.functional as F
 TILE_NAMES = ('TL', 'TR', 'BL', 'BR')
 
 
-def cut_candidates(size: int) -> Tuple[int, int]:
+def cut_candidates(size: int, margin: float = 0.25) -> Tuple[int, int]:
     """First and last candidate cut of an axis of ``size`` cells.
 
     Args:
         size (int): Grid cells along the axis.
+        margin (float): Share of the axis kept free of cuts at each end,
+            in ``(0, 0.5]``. Defaults to 0.25 (docs/reference/oass.md: cuts
+            in ``[s/4, 3s/4]``).
 
     Returns:
-        tuple[int, int]: ``ceil(size / 4)`` and ``floor(3 * size / 4)``.
+        tuple[int, int]: ``ceil(margin * size)`` and
+        ``floor((1 - margin) * size)`` (``ceil(size / 4)`` and
+        ``floor(3 * size / 4)`` by default).
     """
-    return math.ceil(size / 4), (3 * size) // 4
+    if not 0 < margin <= 0.5:
+        raise ValueError(f'cut margin must be in (0, 0.5], got {margin}')
+    share = Fraction(margin).limit_denominator(1000)  # 0.375 -> 3/8 exactly
+    return math.ceil(share * size), math.floor((1 - share) * size)
 
 
-def max_tile_size(size: int) -> int:
+def max_tile_size(size: int, margin: float = 0.25) -> int:
     """Largest tile side OA-tiling can produce on an axis of ``size`` cells.
 
     Args:
         size (int): Grid cells along the axis.
+        margin (float): See :func:`cut_candidates`.
 
     Returns:
-        int: ``size - ceil(size / 4)``.
+        int: ``size - ceil(margin * size)``.
     """
-    return size - cut_candidates(size)[0]
+    return size - cut_candidates(size, margin)[0]
+
+
+def size_rank_canvases(h: int, w: int,
+                       margin: float = 0.25) -> List[Tuple[int, int]]:
+    """Canvas ``(rows, cols)`` of the four size groups of OA-tiling.
+
+    Per axis, one tile of a row (column) pair is at least as long as the
+    other: the longer is at most :func:`max_tile_size`, the shorter at most
+    ``size // 2``. Grouping the tiles by size rank (taller row x wider
+    column, taller x narrower, shorter x wider, shorter x narrower) instead
+    of by position lets each group use its own fixed canvas:
+    ``(max_tile_size(h) + h // 2) * (max_tile_size(w) + w // 2)`` cells in
+    all, about 1.56 ``h * w`` instead of 2.25 ``h * w`` for four canvases
+    of the largest tile.
+
+    Args:
+        h (int): Grid height.
+        w (int): Grid width.
+        margin (float): See :func:`cut_candidates`.
+
+    Returns:
+        list[tuple[int, int]]: For groups 0-3, the canvas height and width
+        in cells.
+    """
+    tall, short = max_tile_size(h, margin), h // 2
+    wide, narrow = max_tile_size(w, margin), w // 2
+    return [(tall, wide), (tall, narrow), (short, wide), (short, narrow)]
+
+
+def size_rank_tiles(cut_x: torch.Tensor, cut_y: torch.Tensor, h: int,
+                    w: int) -> torch.Tensor:
+    """Tile index (TL, TR, BL, BR) in each size group of every image.
+
+    Group ``g`` of :func:`size_rank_canvases` takes the tile in the taller
+    row if ``g < 2`` and in the wider column if ``g`` is even (top row and
+    left column on a tie). The map is its own inverse: entry ``[b, k]`` is
+    also the group of tile ``k``.
+
+    Args:
+        cut_x, cut_y, h, w: As :func:`tile_regions`.
+
+    Returns:
+        torch.Tensor: int64 ``(B, 4)``.
+    """
+    left_narrow = (2 * cut_x < w).long()[:, None]  # TL narrower than TR
+    top_short = (2 * cut_y < h).long()[:, None]
+    group = torch.arange(4, device=cut_x.device)[None]
+    return ((group // 2) ^ top_short) * 2 + ((group % 2) ^ left_narrow)
 
 
 def select_cuts(lo: torch.Tensor,
                 hi: torch.Tensor,
                 area: torch.Tensor,
                 size: int,
-                generator: Optional[torch.Generator] = None) -> torch.Tensor:
+                generator: Optional[torch.Generator] = None,
+                margin: float = 0.25) -> torch.Tensor:
     r"""OA-tiling cut along one axis for every image.
 
     Candidates :math:`k \in \{\lceil s/4\rceil, \dots, \lfloor 3s/4
@@ -63,11 +123,13 @@ def select_cuts(lo: torch.Tensor,
         area (torch.Tensor): Box areas ``(B, K)``; 0 for padding slots.
         size (int): Grid cells along the axis.
         generator (torch.Generator, optional): For the tie break.
+        margin (float): Candidates in ``[margin s, (1 - margin) s]``; see
+            :func:`cut_candidates`. Defaults to 0.25.
 
     Returns:
         torch.Tensor: int64 cuts ``(B,)``.
     """
-    first, last = cut_candidates(size)
+    first, last = cut_candidates(size, margin)
     cand = torch.arange(first, last + 1, device=lo.device)  # (P,)
     sliced = (lo[..., None] < cand) & (cand < hi[..., None])  # (B, K, P)
     cost = (area.float()[..., None] * sliced).sum(1)  # (B, P)

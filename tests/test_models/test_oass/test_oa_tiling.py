@@ -4,10 +4,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmmlc.models.utils.oa_tiling import (crop_regions, masked_gap,
+from mmmlc.models.utils.oa_tiling import (crop_regions, cut_candidates,
+                                          masked_gap,
                                           max_tile_size, merge_tiles,
                                           multilabel_soft_margin,
                                           reconstruction_loss, select_cuts,
+                                          size_rank_canvases, size_rank_tiles,
                                           tile_regions, tile_targets)
 
 
@@ -134,3 +136,47 @@ def test_masked_gap_ignores_padding():
     valid[0, :2, :3] = True
     assert masked_gap(maps, valid).item() == pytest.approx(
         (0 + 1 + 2 + 4 + 5 + 6) / 6)
+
+
+def test_size_rank_groups_fit_their_canvases_at_every_cut():
+    for h, w in ((8, 8), (7, 10), (32, 32), (5, 4)):
+        first_y, last_y = -(-h // 4), 3 * h // 4
+        first_x, last_x = -(-w // 4), 3 * w // 4
+        ky, kx = torch.meshgrid(torch.arange(first_y, last_y + 1),
+                                torch.arange(first_x, last_x + 1),
+                                indexing='ij')
+        cut_x, cut_y = kx.flatten(), ky.flatten()
+        regions = tile_regions(cut_x, cut_y, h, w)
+        rank = size_rank_tiles(cut_x, cut_y, h, w)
+        # A permutation of the four tiles, and its own inverse.
+        assert (rank.sort(1).values == torch.arange(4)).all()
+        assert torch.equal(rank.gather(1, rank), torch.arange(4).expand_as(
+            rank))
+        sizes = regions[..., 2:] - regions[..., :2]  # (N, 4, [w, h])
+        for g, (g_h, g_w) in enumerate(size_rank_canvases(h, w)):
+            size = sizes.gather(1, rank[:, g, None, None].expand(-1, 1, 2))
+            assert (size[:, 0, 0] <= g_w).all() and (size[:, 0, 1] <= g_h).all()
+    # 8 x 8 cut at x=2, y=5: TL 2x5, TR 6x5, BL 2x3, BR 6x3 (w x h). Taller
+    # row = top, wider column = right: groups TR, TL, BR, BL.
+    rank = size_rank_tiles(torch.tensor([2]), torch.tensor([5]), 8, 8)
+    assert rank.tolist() == [[1, 0, 3, 2]]
+    assert size_rank_canvases(8, 8) == [(6, 6), (6, 4), (4, 6), (4, 4)]
+    # Canvas area 10 x 10 = 1.5625 x the grid (four 6 x 6 would be 2.25 x).
+    assert sum(a * b for a, b in size_rank_canvases(8, 8)) == 100
+
+
+def test_cut_margin_narrows_the_candidates_and_the_canvases():
+    # Default margin 1/4 on 32 cells: cuts 8..24; 3/8: cuts 12..20.
+    assert cut_candidates(32) == (8, 24)
+    assert cut_candidates(32, 0.375) == (12, 20)
+    assert max_tile_size(32, 0.375) == 20
+    assert size_rank_canvases(32, 32, 0.375)[0] == (20, 20)
+    # A box over [9, 23): by default 9 and 23 are free and tie at distance
+    # 7 from the centre; with margin 3/8 every candidate slices it, so the
+    # centre.
+    lo, hi, area = (torch.tensor([[v]]) for v in (9, 23, 14))
+    picks = {select_cuts(lo, hi, area, 32).item() for _ in range(40)}
+    assert picks == {9, 23}
+    assert select_cuts(lo, hi, area, 32, margin=0.375).item() == 16
+    with pytest.raises(ValueError, match='cut margin'):
+        cut_candidates(32, 0.6)

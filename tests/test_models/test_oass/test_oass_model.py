@@ -158,3 +158,44 @@ def test_wrong_stride_is_a_clear_error():
     data = model.data_preprocessor(batch(), True)
     with pytest.raises(ValueError, match='stride 16'):
         model(**data, mode='loss')
+
+
+def test_tile_canvas_by_size_equals_largest_without_context():
+    # Off-centre cuts (TL narrow/short, wide/tall, ties): with a backbone
+    # that sees each cell alone, batching the tiles by size rank on small
+    # canvases must give the same tile maps, merge and losses as one
+    # canvas of the largest tile.
+    cuts = (torch.tensor([2, 6, 4]), torch.tensor([5, 2, 4]))
+    losses = {}
+    for canvas in ('by_size', 'largest'):
+        torch.manual_seed(0)
+        model = build(tile_canvas=canvas)
+        model.backbone = CellwiseBackbone()
+        model._cuts = lambda *args: cuts
+        model.set_progress(80, 100)
+        data = model.data_preprocessor(batch(b=3, size=128), True)
+        losses[canvas] = model(**data, mode='loss')
+    for key, value in losses['largest'].items():
+        assert losses['by_size'][key].item() == pytest.approx(
+            value.item(), rel=1e-6, abs=1e-7), key
+    assert losses['by_size']['loss_re'].item() == pytest.approx(0, abs=1e-6)
+
+
+def test_unknown_tile_canvas_is_a_clear_error():
+    with pytest.raises(ValueError, match='tile_canvas'):
+        build(tile_canvas='smallest')
+
+
+def test_cut_margin_reaches_the_cuts():
+    # One box over [2, 8) x [2, 8) of an 8 x 8 grid. Default candidates
+    # 2..6: 2 is free of it. Margin 3/8, candidates 3..5: all slice it,
+    # so the centre 4.
+    boxes = torch.zeros(1, 1, 1, 4, dtype=torch.long)
+    boxes[0, 0, 0] = torch.tensor([2, 2, 8, 8])
+    valid = torch.ones(1, 1, 1, dtype=torch.bool)
+    cut_x, cut_y = build()._cuts(boxes, valid, 8, 8)
+    assert (cut_x.item(), cut_y.item()) == (2, 2)
+    cut_x, cut_y = build(cut_margin=0.375)._cuts(boxes, valid, 8, 8)
+    assert (cut_x.item(), cut_y.item()) == (4, 4)
+    with pytest.raises(ValueError, match='cut margin'):
+        build(cut_margin=0.)
