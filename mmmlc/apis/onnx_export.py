@@ -38,12 +38,16 @@ class DeployedClassifier(nn.Module):
         self.register_buffer('mean', mean.detach().clone().view(1, -1, 1, 1))
         self.register_buffer('std', std.detach().clone().view(1, -1, 1, 1))
 
-    def forward(self, images: Tensor) -> Tensor:
-        """(B, 3, H, W) BGR 0-255 -> (B, C) probabilities (or logits)."""
+    def normalize(self, images: Tensor) -> Tensor:
+        """(B, 3, H, W) BGR 0-255 -> the model's input, as the preprocessor.
+        """
         if self.flip:
             images = images.flip(1)  # BGR -> RGB, as the preprocessor
-        x = (images - self.mean) / self.std
-        logits = self.model(x, mode='tensor')  # (B, C)
+        return (images - self.mean) / self.std
+
+    def forward(self, images: Tensor) -> Tensor:
+        """(B, 3, H, W) BGR 0-255 -> (B, C) probabilities (or logits)."""
+        logits = self.model(self.normalize(images), mode='tensor')  # (B, C)
         return logits if self.logits else logits.sigmoid()
 
 
