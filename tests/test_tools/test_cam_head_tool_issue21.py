@@ -5,7 +5,6 @@ weights) on a few DigitScenes images: the tool's maps equal
 ``CAMHead.get_cams`` of the model's class maps resized to the image, and
 ``--method gradcam`` still forces Grad-CAM.
 """
-import importlib.util
 import os.path as osp
 
 import numpy as np
@@ -25,15 +24,6 @@ QUICKSTART = osp.join(
     'baseline-bce_resnet18_1xb32-onecycle-8e_digitscenes-64px.py')
 
 pytest.importorskip('pytorch_grad_cam')
-
-
-def _cam_tool():
-    path = osp.join(REPO, 'tools', 'analysis_tools',
-                    'class_activation_maps.py')
-    spec = importlib.util.spec_from_file_location('cam_tool', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope='module')
@@ -62,12 +52,13 @@ test_dataloader = dict(num_workers=0, persistent_workers=False,
     return str(cfg_path), ckpt, model.eval(), data
 
 
-def test_tool_map_is_the_cam_heads_own(cam_head_model, tmp_path, capsys):
+def test_tool_map_is_the_cam_heads_own(cam_head_model, tmp_path, capsys,
+                                       load_tool):
     cfg, ckpt, model, data = cam_head_model
     assert isinstance(model.head, CAMHead)
     paths = [data.get_data_info(i)['img_path'] for i in range(3)]
     saved = tmp_path / 'maps.npz'
-    tool = _cam_tool()
+    tool = load_tool('analysis_tools/class_activation_maps.py')
     code = tool.main([cfg, ckpt, *paths, '--out', str(tmp_path / 'c.png'),
                       '--classes', '3,7', '--save-maps', str(saved)])
     assert code == 0

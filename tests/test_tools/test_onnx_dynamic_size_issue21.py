@@ -8,7 +8,6 @@ third size. A model that computes sizes in Python (SALGL with
 ``position_encoding=True``) is refused with the advice to pass
 ``--fixed-size``, with which it exports.
 """
-import importlib.util
 import os.path as osp
 import re
 
@@ -30,14 +29,6 @@ CONFIGS = dict(
                    'salgl_resnet18_1xb32-onecycle-8e_digitscenes-64px.py'))
 
 pytest.importorskip('onnxruntime')
-
-
-def _export_tool():
-    path = osp.join(REPO, 'tools', 'deployment', 'export_onnx.py')
-    spec = importlib.util.spec_from_file_location('export_tool', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope='module')
@@ -67,11 +58,11 @@ test_dataloader = dict(num_workers=0, persistent_workers=False,
 
 @pytest.mark.parametrize('name', ['quickstart', 'salgl'])
 def test_dynamic_size_parity_at_two_sizes(tmp_path, data_root, capsys,
-                                          name):
+                                          load_tool, name):
     cfg, ckpt, model = _setup(tmp_path, data_root, name)
     out = str(tmp_path / 'model.onnx')
-    code = _export_tool().main([cfg, ckpt, '--out', out, '--num-images',
-                                '3'])
+    code = load_tool('deployment/export_onnx.py').main(
+        [cfg, ckpt, '--out', out, '--num-images', '3'])
     printed = capsys.readouterr().out
     assert code == 0, printed
     checks = re.findall(r'Parity on 3 images of (\d+) x (\d+), .* max abs '
@@ -92,11 +83,11 @@ def test_dynamic_size_parity_at_two_sizes(tmp_path, data_root, capsys,
 
 
 def test_fixed_size_model_is_refused_then_exports_fixed(
-        tmp_path, data_root, capsys):
+        tmp_path, data_root, capsys, load_tool):
     cfg, ckpt, _ = _setup(tmp_path, data_root, 'salgl',
                           'model = dict(neck=dict(position_encoding=True))')
     out = str(tmp_path / 'pos.onnx')
-    tool = _export_tool()
+    tool = load_tool('deployment/export_onnx.py')
     with pytest.raises(SystemExit, match=r'cannot export with a dynamic '
                        r'input size: model\.neck \(SceneLabelGraphNeck\) '
                        r'computes its position encoding .*--fixed-size'):

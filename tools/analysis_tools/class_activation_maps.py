@@ -33,7 +33,8 @@ def parse_args(argv=None):
     parser.add_argument('config')
     parser.add_argument('checkpoint')
     parser.add_argument('images', nargs='+', help='image files or folders')
-    parser.add_argument('--out', required=True, help='the .png grid')
+    parser.add_argument('--out', help='the .png grid (required unless '
+                        '--save-maps is given)')
     parser.add_argument('--classes', help='class names a,b to map')
     parser.add_argument('--topk', type=int, default=3,
                         help='without --classes: map the k top classes')
@@ -55,6 +56,8 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if not args.out and not args.save_maps:
+        sys.exit('give --out GRID.png, --save-maps MAPS.npz or both')
     inferencer = MultiLabelInferencer(args.config, args.checkpoint,
                                       device=args.device, thresholds=None,
                                       weights=args.weights)
@@ -91,9 +94,11 @@ def main(argv=None) -> int:
             arrays[f'class_indices_{i}'] = np.asarray(pick, np.int64)
             arrays[f'maps_{i}'] = heat
         np.savez(args.save_maps, **arrays)
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    draw_cam_grid(rgb, maps, titles, args.out)
-    print(f'Wrote {args.out}: {len(images)} images x '
+    written = [name for name in (args.out, args.save_maps) if name]
+    if args.out:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        draw_cam_grid(rgb, maps, titles, args.out)
+    print(f'Wrote {" and ".join(written)}: {len(images)} images x '
           f'{max(len(p) for p in picks)} classes ({method})')
     return 0
 

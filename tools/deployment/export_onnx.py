@@ -11,8 +11,8 @@ It then runs a few real images of the config's test split (or ``--images
 FOLDER``) through onnxruntime on the CPU and through PyTorch, at the test
 pipeline's size and, with dynamic sizes, at a second size (``--size2 H W``,
 default 1.5 times the first), prints the largest absolute difference at
-each and exits with status 1 when one is over ``--tol`` (1e-4). The class names are written
-beside the model (``model.classes.txt``). See
+each and exits with status 1 when one is over ``--tol`` (1e-4). The class
+names are written beside the model (``model.classes.txt``). See
 docs/use_a_trained_model.md.
 """
 import argparse
