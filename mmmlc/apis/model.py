@@ -13,6 +13,7 @@ from mmengine.runner.checkpoint import (_load_checkpoint,
 from mmmlc.engine.hooks.checkpoint_weights_hook import \
     select_checkpoint_weights
 from mmmlc.registry import MODELS
+from mmmlc.utils.checkpoint_embedding import embedding_from_checkpoint
 
 
 def checkpoint_classes(checkpoint: dict, source: str,
@@ -81,6 +82,7 @@ def init_multilabel_model(config: Union[str, Config],
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'checkpoint {checkpoint} not found')
     init_default_scope(cfg.get('default_scope', 'mmmlc'))
+    embedding_from_checkpoint(cfg.model, checkpoint)
     model = MODELS.build(cfg.model)
     ckpt = _load_checkpoint(checkpoint, map_location='cpu')
     if not isinstance(ckpt, dict) or 'state_dict' not in ckpt:

@@ -91,10 +91,12 @@ def build_model_and_loader(cfg: Config, checkpoint: str,
     from mmengine.runner import Runner, load_checkpoint
 
     from mmmlc.registry import MODELS
+    from .checkpoint_embedding import embedding_from_checkpoint
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
     model_cfg = cfg.model.copy()
     model_cfg.backbone = dict(model_cfg.backbone, init_cfg=None)
+    embedding_from_checkpoint(model_cfg, checkpoint)
     model = MODELS.build(model_cfg)
     load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
     model.eval()

@@ -10,6 +10,7 @@ import torch.distributed as torch_dist
 from mmengine.config import Config
 from mmengine.runner import Runner, find_latest_checkpoint
 
+from .checkpoint_embedding import embedding_from_checkpoint
 from .config_loading import add_cfg_options_argument
 
 
@@ -87,6 +88,7 @@ def run(cfg: Config, mode: str) -> None:
     if mode == 'train' and cfg.get('resume') and not cfg.get('load_from'):
         # resume=True set in the config rather than by --resume.
         cfg.load_from = checkpoint_to_resume('auto', cfg.work_dir)
+    embedding_from_checkpoint(cfg.model, cfg.get('load_from'))
     setup_cpu_distributed(cfg, cfg.launcher)
     runner = Runner.from_cfg(cfg)
     getattr(runner, mode)()

@@ -13,6 +13,10 @@ al., ICCV 2017, https://arxiv.org/abs/1610.02391):
     \\frac{\\partial y^c}{\\partial A^k_{ij}}
 
 with ``A`` the target layer's activations and ``y^c`` the class logit.
+
+A model whose head is a :class:`~mmmlc.models.heads.CAMHead` (OASS) has
+its own class maps; method ``'head'`` (what ``'auto'`` picks for it) returns
+those, :meth:`CAMHead.get_cams` resized to the image, instead of Grad-CAM.
 """
 from typing import List, Optional, Sequence
 
@@ -24,6 +28,54 @@ from torch import nn
 BOX_COLOR = (255, 0, 255)
 CAM_METHODS = ('gradcam', 'gradcam++', 'xgradcam', 'eigencam', 'layercam',
                'hirescam')
+#: ``'auto'``: the head's own CAMs for a CAMHead, else Grad-CAM.
+ALL_METHODS = ('auto', 'head') + CAM_METHODS
+
+
+def has_cam_head(model: BaseModel) -> bool:
+    """Whether the model's head is a :class:`~mmmlc.models.heads.CAMHead`."""
+    from mmmlc.models.heads.cam_head import CAMHead
+    return isinstance(getattr(model, 'head', None), CAMHead)
+
+
+def resolve_method(model: BaseModel, method: str) -> str:
+    """``'auto'`` -> ``'head'`` for a CAMHead model, else ``'gradcam'``."""
+    if method == 'auto':
+        return 'head' if has_cam_head(model) else 'gradcam'
+    if method == 'head' and not has_cam_head(model):
+        raise ValueError(
+            f"CAM method 'head' needs a model with a CAMHead, this one has "
+            f'{type(getattr(model, "head", None)).__name__}; use a Grad-CAM '
+            f'method ({", ".join(CAM_METHODS)})')
+    return method
+
+
+@torch.no_grad()
+def head_class_activation_maps(model: BaseModel, images: torch.Tensor,
+                               class_indices: Sequence[Sequence[int]]
+                               ) -> List:
+    """The CAM head's own maps of the chosen classes, at the image size.
+
+    ``CAMHead.get_cams(head.class_maps(extract_feat(x)), size=(H, W))``:
+    ReLU of the class maps, bilinear to the image, divided by the maximum
+    (docs/reference/oass.md, "Architecture").
+
+    Args:
+        model (BaseModel): Classifier with a CAMHead, in eval mode.
+        images (Tensor): (B, 3, H, W) float BGR 0-255.
+        class_indices (Sequence[Sequence[int]]): For each image, classes.
+
+    Returns:
+        list[np.ndarray]: For each image, ``(K_b, H, W)`` float32 maps.
+    """
+    from mmmlc.apis.onnx_export import DeployedClassifier
+    x = DeployedClassifier(model).normalize(images.float())
+    class_maps = model.head.class_maps(model.extract_feat(x))
+    cams = model.head.get_cams(class_maps, size=tuple(images.shape[-2:]))
+    return [
+        cam[list(classes)].cpu().numpy().astype(np.float32)
+        for cam, classes in zip(cams, class_indices)
+    ]
 
 
 def _cam_class(method: str):
@@ -63,7 +115,7 @@ def default_target_layer(model: BaseModel) -> str:
 def class_activation_maps(model: BaseModel,
                           images: torch.Tensor,
                           class_indices: Sequence[Sequence[int]],
-                          method: str = 'gradcam',
+                          method: str = 'auto',
                           target_layer: Optional[str] = None) -> List:
     """Heatmaps of the chosen classes of each image.
 
@@ -73,14 +125,21 @@ def class_activation_maps(model: BaseModel,
             packs them.
         class_indices (Sequence[Sequence[int]]): For each image, the classes
             to map.
-        method (str): One of :data:`CAM_METHODS`.
+        method (str): One of :data:`ALL_METHODS`: ``'auto'`` (default)
+            is ``'head'`` (:func:`head_class_activation_maps`) for a model
+            with a CAMHead and ``'gradcam'`` otherwise; a Grad-CAM method
+            forces Grad-CAM.
         target_layer (str, optional): Dotted module name; None for
-            :func:`default_target_layer`.
+            :func:`default_target_layer`. Grad-CAM only.
 
     Returns:
         list[np.ndarray]: For each image, ``(K_b, H, W)`` float32 maps in
-        [0, 1] (the package's min-max scaling), one per requested class.
+        [0, 1] (the package's min-max scaling, or the CAM head's), one per
+        requested class.
     """
+    method = resolve_method(model, method)
+    if method == 'head':
+        return head_class_activation_maps(model, images, class_indices)
     from pytorch_grad_cam.utils.model_targets import \
         ClassifierOutputTarget
 

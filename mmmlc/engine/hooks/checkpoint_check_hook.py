@@ -18,6 +18,8 @@ from mmengine.runner import BaseLoop
 
 from mmmlc.registry import HOOKS
 
+from .init_checkpoint_classes import find_head_inits, permute_loaded_head
+
 
 def class_permutation(saved: Sequence[str],
                       wanted: Sequence[str]) -> Optional[List[int]]:
@@ -77,7 +79,11 @@ def permute_class_tensors(state_dict: dict, order: List[int],
 class CheckpointCheckHook(Hook):
     """Stop when a loaded checkpoint does not fit the model or the data.
 
-    In ``after_load_checkpoint`` (test, ``--resume``, ``load_from``):
+    In ``after_load_checkpoint`` (test, ``--resume``, ``load_from``), and
+    in ``before_run`` for a ``Pretrained`` ``init_cfg`` (of the model or any
+    module) that loads ``head.`` tensors (a fine-tune or probe initialised
+    from a classifier; a backbone-only checkpoint loads none and is not
+    checked), reordered by name in ``before_train`` when asked:
 
     * Class list: the checkpoint's ``meta.dataset_meta.classes`` must equal
       the dataset's ``metainfo['classes']``, names and order; otherwise a
@@ -135,37 +141,71 @@ class CheckpointCheckHook(Hook):
         if mode != 'load_from':
             self._check_keys(runner, checkpoint, mode, source)
 
+    def before_run(self, runner) -> None:
+        """Check heads a ``Pretrained`` init_cfg loads (training only)."""
+        self._head_inits = []
+        # Runner.train() builds its train loop before `before_run`; test()
+        # and val() never apply init_cfg.
+        if not isinstance(getattr(runner, '_train_loop', None), BaseLoop):
+            return
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        for init in find_head_inits(model):
+            order = self._compare_classes(runner, init.classes,
+                                          'load_from', init.source)
+            if order is not None:
+                self._head_inits.append((init, order))
+
+    def before_train(self, runner) -> None:
+        """Reorder by name the heads the init_cfg loaded, when asked."""
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        for init, order in getattr(self, '_head_inits', []):
+            done = permute_loaded_head(model, init, order)
+            runner.logger.info(
+                f'CheckpointCheckHook: {init.source} classes reordered by '
+                f'name to the dataset\'s order, in {done}.')
+        self._head_inits = []
+
     def _check_classes(self, runner, checkpoint: dict, mode: str,
                        source: str) -> None:
-        wanted = self._dataset_classes(runner, mode)
         meta = checkpoint.get('meta') or {}
         saved = (meta.get('dataset_meta') or {}).get('classes')
-        if wanted is None:
+        order = self._compare_classes(runner, saved, mode, source)
+        if order is None:
             return
+        state = checkpoint.get('state_dict', checkpoint)
+        done = permute_class_tensors(state, order, self.class_keys)
+        meta.setdefault('dataset_meta', {})['classes'] = self._dataset_classes(
+            runner, mode)
+        runner.logger.info(
+            f'CheckpointCheckHook: {source} classes reordered by name '
+            f'to the dataset\'s order, in {done}.')
+
+    def _compare_classes(self, runner, saved: Optional[Sequence[str]],
+                         mode: str, source: str) -> Optional[List[int]]:
+        """None when the classes fit, the order to remap by, or raise."""
+        wanted = self._dataset_classes(runner, mode)
+        if wanted is None:
+            return None
         if saved is None:
             runner.logger.warning(
                 f'CheckpointCheckHook: {source} records no class names '
                 '(meta.dataset_meta.classes), so they are not checked '
                 'against the dataset.')
-            return
+            return None
         saved = list(saved)
         if saved == wanted:
-            return
+            return None
         if mode == 'load_from' and len(saved) != len(wanted):
             runner.logger.info(
                 f'CheckpointCheckHook: {source} has {len(saved)} classes, '
                 f'the dataset {len(wanted)}: fine-tuning with a new head.')
-            return
+            return None
         order = class_permutation(saved, wanted)
         if order is not None and self.remap_classes_by_name and \
                 mode != 'resume':
-            state = checkpoint.get('state_dict', checkpoint)
-            done = permute_class_tensors(state, order, self.class_keys)
-            meta.setdefault('dataset_meta', {})['classes'] = wanted
-            runner.logger.info(
-                f'CheckpointCheckHook: {source} classes reordered by name '
-                f'to the dataset\'s order, in {done}.')
-            return
+            return order
         hint = ('same names in another order: set default_hooks.'
                 'checkpoint_check.remap_classes_by_name=True to reorder '
                 'the checkpoint by name' if order is not None else

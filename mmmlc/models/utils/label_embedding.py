@@ -23,8 +23,10 @@ def load_label_embedding(path: Optional[str], num_classes: int,
             f'label embedding file {path} not found; expected a .npy '
             f'array of shape ({num_classes}, {embedding_dim}). If the '
             'checkpoint you load holds neck.label_embedding (a trained '
-            'or converted SALGL model), set '
-            'model.neck.embedding_from_checkpoint=True instead')
+            'or converted SALGL model), load it (tools/test.py CONFIG '
+            'CHECKPOINT, load_from or --resume take the embedding from it '
+            'when this file is missing) or set '
+            'model.neck.embedding_from_checkpoint=True')
     try:
         array = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as err:

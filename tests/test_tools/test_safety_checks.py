@@ -207,3 +207,46 @@ def test_ddp_validation_equals_the_saved_model(tmp_path, trained):
                     '--work-dir', str(tmp_path / 'test'), '--cfg-options',
                     'test_dataloader.dataset.split=val'])
     assert _logged_map(out) == pytest.approx(logged_val, abs=1e-3)
+
+
+def _limit_file_size(limit):
+    """``preexec_fn``: files over ``limit`` bytes fail with EFBIG.
+
+    A real write failure, as on a full disk: the kernel refuses the bytes
+    past the limit. SIGXFSZ is ignored so the write raises instead of the
+    process being killed.
+    """
+    def apply():
+        import resource
+        import signal
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def test_failed_checkpoint_write_names_path_and_bytes(tmp_path, trained):
+    cfg = trained[0]
+    work = str(tmp_path / 'full')
+    # Over the logs, config dump and scalars (kilobytes), under the
+    # checkpoint (ResNet-18 with its AdamW state: over 100 MB).
+    limit = 8 * 2**20
+    env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1')
+    proc = subprocess.run(
+        [sys.executable, 'tools/train.py', cfg, '--work-dir', work],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
+        preexec_fn=_limit_file_size(limit))
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out[-3000:]
+    target = osp.join(work, 'epoch_1.pth')
+    found = re.search(rf'could not write {re.escape(target)}: (\d+) bytes '
+                      r'needed, \d+ bytes free in ', out)
+    assert found, out[-3000:]
+    assert int(found.group(1)) > limit
+    # The reference run's checkpoint has the size the message gives.
+    assert int(found.group(1)) == pytest.approx(
+        osp.getsize(trained[3]), rel=0.01)
+    assert 'File too large' in out
+    # No truncated checkpoint, no temporary file left behind.
+    left = os.listdir(work)
+    assert not [n for n in left if n.endswith('.pth') or '.tmp' in n], left
+    assert not osp.exists(osp.join(work, 'last_checkpoint'))

@@ -2,9 +2,11 @@
 
 The checkpoint carries ``neck.label_embedding`` (the reference's
 ``embeddings``; docs/reference/salgl.md, "Checkpoint layout" and "Quirks and
-switches"). ``model.neck.embedding_from_checkpoint=True`` builds a
-placeholder the checkpoint fills; without a file or such a checkpoint the
-error says what to do.
+switches"). When the file is missing and a checkpoint is loaded, the tools
+take the embedding from it (``mmmlc/utils/checkpoint_embedding.py``);
+``model.neck.embedding_from_checkpoint=True`` forces a placeholder the
+checkpoint fills; without a file or such a checkpoint the error says what
+to do.
 """
 import importlib.util
 import os
@@ -148,32 +150,46 @@ def test_converted_checkpoint_through_tools_test(tmp_path):
     options = [f'{k}={v}' for k, v in _overrides(
         data_root, str(embedding)).items()]
 
-    code, out = _test_py([str(ckpt), '--cfg-options', *options], tmp_path)
-    assert code != 0
-    errors = re.findall(r'^\w*(?:Error|Exception): .*$', out, re.M)
-    assert errors and 'bert.npy not found' in errors[-1], out[-3000:]
-    assert 'model.neck.embedding_from_checkpoint=True' in errors[-1]
-
+    # No flag: the missing file and a checkpoint that carries the key make
+    # the neck take the embedding from the checkpoint.
     preds = tmp_path / 'preds.npz'
+    code, out = _test_py([str(ckpt), '--out', str(preds), '--cfg-options',
+                          *options], tmp_path)
+    assert code == 0, out[-4000:]
+    assert (f'label embedding file {embedding} not found; the neck takes '
+            f'neck.label_embedding (10, 16) from {ckpt}') in out
+    scores = np.load(preds)['scores']
+    assert scores.shape == (8, 10)
+    np.testing.assert_allclose(scores, expected, rtol=0, atol=1e-5)
+
+    # The explicit switch still works.
+    preds = tmp_path / 'preds_flag.npz'
     code, out = _test_py([
         str(ckpt), '--out', str(preds), '--cfg-options', *options,
         'model.neck.embedding_from_checkpoint=True'
     ], tmp_path)
     assert code == 0, out[-4000:]
-    scores = np.load(preds)['scores']
-    assert scores.shape == (8, 10)
-    np.testing.assert_allclose(scores, expected, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(np.load(preds)['scores'], expected, rtol=0,
+                               atol=1e-5)
 
-    # A checkpoint without neck.label_embedding and no file: a clear error.
+    # A checkpoint without neck.label_embedding and no file: a clear error
+    # naming the file, the checkpoint and the key.
     state = torch.load(ckpt, weights_only=True)
     del state['state_dict']['neck.label_embedding']
-    torch.save(state, tmp_path / 'no_embedding.pth')
+    bare = tmp_path / 'no_embedding.pth'
+    torch.save(state, bare)
+    code, out = _test_py([str(bare), '--cfg-options', *options], tmp_path)
+    assert code != 0
+    errors = re.findall(r'^\w*(?:Error|Exception): .*$', out, re.M)
+    assert errors and (f'embedding_file={embedding} does not exist and the '
+                       f'checkpoint {bare} holds no neck.label_embedding'
+                       ) in errors[-1], out[-3000:]
+    # With the explicit switch, the loader's or the neck's check names the
+    # key.
     code, out = _test_py([
-        str(tmp_path / 'no_embedding.pth'), '--cfg-options', *options,
+        str(bare), '--cfg-options', *options,
         'model.neck.embedding_from_checkpoint=True'
     ], tmp_path)
     assert code != 0
-    # The raised error itself names the key (the neck's, or a missing-key
-    # check of the loader if that runs first).
     errors = re.findall(r'^\w*(?:Error|Exception): .*$', out, re.M)
     assert errors and 'neck.label_embedding' in errors[-1], out[-3000:]
