@@ -10,6 +10,7 @@ item 1). These functions find such inits before the weights are
 initialised, for :class:`CheckpointCheckHook` to apply its class-list rule,
 and, for the remap by name, reorder the loaded head after it.
 """
+import os.path as osp
 import re
 from typing import Dict, List, NamedTuple, Optional, Sequence
 
@@ -62,6 +63,10 @@ def find_head_inits(model: torch.nn.Module) -> List[HeadInit]:
     found = []
     for name, module in model.named_modules():
         for cfg in _pretrained_entries(getattr(module, 'init_cfg', None)):
+            if not osp.isfile(osp.expanduser(str(cfg['checkpoint']))):
+                # A missing file is reported, with its config key, by
+                # PretrainedCheckHook / the init itself.
+                continue
             checkpoint = _load_checkpoint(cfg['checkpoint'], 'cpu')
             if not isinstance(checkpoint, dict):
                 raise ValueError(
