@@ -2,10 +2,10 @@
 
 Grad-CAM at ``backbone.layer2`` of the quick-start ResNet-18 peaks on the
 high-contrast digits of DigitScenes even before training (here 13.2 % of
-(image, class) pairs, mirrored maps 5.3 %, a uniform point 5.1 %; after training at layer 2 a
-similar 20 %, at layer 3 below uniform: the trained classifier leans on
-the scene, docs/use_a_trained_model.md). What this pins is the tool's
-geometry: the peaks of its maps (``--save-maps``, on the packed image) fall
+(image, class) pairs, mirrored maps 5.3 %, a uniform point 5.1 %); after
+training, about 20 % at layer 2 and below uniform at layer 3: the trained
+classifier leans on the scene (docs/use_a_trained_model.md). What this
+pins is the tool's geometry: the peaks of its maps (``--save-maps``, on the packed image) fall
 inside the class's ground-truth boxes (rescaled with the image) far more
 often than a uniform point would, and the mirrored maps do not. A map that
 is flipped, transposed or resized to the wrong frame fails.
@@ -45,10 +45,11 @@ def _hit_rates(maps_file, data, size):
         for c in np.unique(labels):
             cam = got[f'maps_{i}'][classes.index(c)]
             inside = np.zeros((size, size), bool)
-            centres = np.arange(size) + 0.5
+            rows = np.arange(size)[:, None] + 0.5
+            cols = np.arange(size)[None] + 0.5
             for x1, y1, x2, y2 in boxes[labels == c]:
-                inside |= (((centres[:, None] >= y1) & (centres[:, None] <= y2))
-                           & ((centres[None] >= x1) & (centres[None] <= x2)))
+                inside |= ((rows >= y1) & (rows <= y2) & (cols >= x1)
+                           & (cols <= x2))
             for store, m in ((hits, cam), (mirrored, cam[:, ::-1])):
                 y, x = np.unravel_index(np.argmax(m), m.shape)
                 store.append(inside[y, x])
