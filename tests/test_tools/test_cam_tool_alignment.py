@@ -5,9 +5,10 @@ high-contrast digits of DigitScenes even before training (here 13.2 % of
 (image, class) pairs, mirrored maps 5.3 %, a uniform point 5.1 %); after
 training, about 20 % at layer 2 and below uniform at layer 3: the trained
 classifier leans on the scene (docs/use_a_trained_model.md). What this
-pins is the tool's geometry: the peaks of its maps (``--save-maps``, on the packed image) fall
-inside the class's ground-truth boxes (rescaled with the image) far more
-often than a uniform point would, and the mirrored maps do not. A map that
+pins is the tool's geometry: the peaks of its maps (``--save-maps``, on
+the packed image) fall inside the class's ground-truth boxes (rescaled
+with the image) far more often than a uniform point would, and the
+mirrored maps do not. A map that
 is flipped, transposed or resized to the wrong frame fails.
 """
 import os.path as osp
