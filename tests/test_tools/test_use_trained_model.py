@@ -22,6 +22,9 @@ QUICKSTART = osp.join(
     'baseline-bce_resnet18_1xb32-onecycle-8e_digitscenes-64px.py')
 SALGL = osp.join(REPO, 'configs', 'salgl',
                  'salgl_resnet18_1xb32-onecycle-8e_digitscenes-64px.py')
+# MulCon's per-class classifiers (one einsum) behind the label attention.
+MULCON = osp.join(REPO, 'configs', 'mulcon',
+                  'mulcon-stage1_resnet18_1xb32-coslr-8e_digitscenes-64px.py')
 
 pytestmark = pytest.mark.e2e
 
@@ -35,7 +38,7 @@ def _tool(relative):
     return module
 
 
-def _write_config(folder, base, data_root):
+def _write_config(folder, base, data_root, schedule=True):
     sizes = 'num_train=48, num_val=24, num_test=24'
     loader = ('num_workers=0, persistent_workers=False, batch_size={bs}, '
               'dataset=dict(data_root={root!r}, {sizes})')
@@ -44,9 +47,10 @@ _base_ = [{base!r}]
 train_dataloader = dict({loader.format(bs=16, root=data_root, sizes=sizes)})
 val_dataloader = dict({loader.format(bs=8, root=data_root, sizes=sizes)})
 test_dataloader = dict({loader.format(bs=8, root=data_root, sizes=sizes)})
-train_cfg = dict(max_epochs=1, val_interval=1)
-param_scheduler = dict(end=1)
 """
+    if schedule:  # a one-epoch run of a base with one scheduler
+        text += 'train_cfg = dict(max_epochs=1, val_interval=1)\n'
+        text += 'param_scheduler = dict(end=1)\n'
     path = folder / f'tiny_{osp.basename(base)}'
     path.write_text(text)
     return str(path)
@@ -140,23 +144,24 @@ def test_infer_tool_writes_jsonl_and_drawings(trained, tmp_path, capsys):
     assert len(os.listdir(tmp_path / 'show')) == 3
 
 
-@pytest.mark.parametrize('model', ['quickstart', 'salgl'])
+@pytest.mark.parametrize('model', ['quickstart', 'salgl', 'mulcon'])
 def test_onnx_parity(trained, tmp_path, capsys, model):
     pytest.importorskip('onnxruntime')
     cfg, ckpt, data_root = trained
     args = []
-    if model == 'salgl':
-        # Parity needs no training: random SALGL weights with class names.
+    if model in ('salgl', 'mulcon'):
+        # Parity needs no training: random weights with class names.
         from mmengine.config import Config
         from mmengine.registry import init_default_scope
 
         from mmmlc.registry import MODELS
-        cfg = _write_config(tmp_path, SALGL, data_root)
+        cfg = _write_config(tmp_path, dict(salgl=SALGL, mulcon=MULCON)[model],
+                            data_root, schedule=False)
         init_default_scope('mmmlc')
         torch.manual_seed(0)
         net = MODELS.build(Config.fromfile(cfg).model)
         net.init_weights()
-        ckpt = str(tmp_path / 'salgl.pth')
+        ckpt = str(tmp_path / f'{model}.pth')
         torch.save(dict(state_dict=net.state_dict(),
                         meta=dict(dataset_meta=dict(
                             classes=[str(i) for i in range(10)]))), ckpt)
