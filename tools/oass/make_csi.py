@@ -31,14 +31,11 @@ import argparse
 import os
 import os.path as osp
 import sys
-import zipfile
-import zlib
 from typing import List, Optional, Sequence
 
 import numpy as np
 
 SPLITS = ('train', 'val', 'test')
-CAM_ARRAYS = ('keys', 'high_res', 'img_key', 'classes')
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -103,47 +100,6 @@ def build_dataset(config: str, split: str, cfg_options: Optional[dict]):
     return dataset
 
 
-def read_cam_file(path: str, image: str) -> dict:
-    """The arrays of one CAM file, checked against the contract.
-
-    Args:
-        path (str): ``<stem>.npz``.
-        image (str): The dataset image it must belong to (for messages).
-
-    Returns:
-        dict: ``keys`` int64 ``(K,)``, ``high_res`` float32 ``(K, H, W)``,
-        ``img_key`` str and ``classes`` list of str.
-    """
-    if not osp.isfile(path):
-        raise FileNotFoundError(
-            f'no CAM file for dataset image {image}: expected {path} '
-            '(write the CAMs of this split first).')
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            missing = [name for name in CAM_ARRAYS if name not in npz.files]
-            if missing:
-                raise ValueError(f'{path}: CAM file lacks {missing}; '
-                                 f'expected arrays {list(CAM_ARRAYS)}.')
-            arrays = {name: npz[name] for name in CAM_ARRAYS}
-    except (OSError, EOFError, zipfile.BadZipFile, zlib.error,
-            ValueError) as err:
-        if str(err).startswith(path):
-            raise
-        raise ValueError(f'{path}: not a readable CAM file (truncated or '
-                         f'corrupt? {err}).') from err
-    keys, high_res = arrays['keys'], arrays['high_res']
-    if keys.ndim != 1 or keys.dtype.kind not in 'iu':
-        raise ValueError(f'{path}: keys are {keys.dtype} {keys.shape}, '
-                         'expected int (K,).')
-    if high_res.ndim != 3 or high_res.shape[0] != len(keys):
-        raise ValueError(f'{path}: high_res has shape {high_res.shape}, '
-                         f'expected ({len(keys)}, H, W).')
-    return dict(keys=keys.astype(np.int64),
-                high_res=high_res.astype(np.float32),
-                img_key=str(arrays['img_key']),
-                classes=[str(name) for name in arrays['classes']])
-
-
 def image_boxes(info: dict, cam_dir: str, classes: List[str],
                 options: dict) -> dict:
     """The proposals entry of one dataset image.
@@ -158,20 +114,20 @@ def image_boxes(info: dict, cam_dir: str, classes: List[str],
     Returns:
         dict: ``boxes``, ``labels``, ``scores``, ``width``, ``height``.
     """
+    from mmmlc.evaluation.metrics.dump_cams import (cam_file_path,
+                                                    load_cam_file)
     from mmmlc.models.utils.cam_boxes import cam_boxes_list
     image = osp.basename(info['img_path'])
-    path = osp.join(cam_dir, osp.splitext(image)[0] + '.npz')
-    cam = read_cam_file(path, info['img_path'])
-    if cam['classes'] != classes:
-        raise ValueError(f'{path}: CAMs of the classes {cam["classes"]}, '
-                         f'but the dataset has the classes {classes}.')
+    path = cam_file_path(cam_dir, image)
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'no CAM file for dataset image {info["img_path"]}: expected '
+            f'{path} (write the CAMs of this split first).')
+    cam = load_cam_file(path, classes)
     if cam['img_key'] != image:
         raise ValueError(f'{path}: CAMs of image {cam["img_key"]!r}, '
                          f'expected {image!r}.')
     keys, high_res = cam['keys'], cam['high_res']
-    if len(keys) and (keys.min() < 0 or keys.max() >= len(classes)):
-        raise ValueError(f'{path}: keys {keys.tolist()} are not indices '
-                         f'of the {len(classes)} classes.')
     height, width = high_res.shape[1:]
     if info.get('width') and info.get('height') and (
             (int(info['width']), int(info['height'])) != (width, height)):

@@ -132,8 +132,8 @@ def load_cam_file(path: str,
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as err:
         raise ValueError(
             f'CAM file {path} cannot be read ({type(err).__name__}: '
-            f'{err}); it is truncated or not an NPZ of tools/oass/'
-            'make_cams.py: write it again.') from None
+            f'{err}); it is truncated or corrupt, or not an NPZ of '
+            'tools/oass/make_cams.py: write it again.') from None
     _check_arrays(path, arrays)
     out = dict(arrays)
     out['img_key'] = str(arrays['img_key'][()])
