@@ -151,8 +151,8 @@ def box_corloc(entries: dict, dataset) -> Optional[float]:
     Returns:
         float | None: CorLoc in %, or None when the split has no boxes.
     """
-    from mmmlc.evaluation.metrics.cam_metrics import box_iou
-    hits = {}
+    from mmmlc.evaluation.metrics.cam_metrics import box_iou, per_class_rate
+    classes, hits = [], []
     for idx in range(len(dataset)):
         info = dataset.get_data_info(idx)
         if 'gt_bboxes' not in info:
@@ -167,10 +167,11 @@ def box_corloc(entries: dict, dataset) -> Optional[float]:
                 top = entry['boxes'][mine][np.argmax(entry['scores'][mine])]
                 hit = bool((box_iou(top.astype(np.float64),
                                     gt_boxes[gt_labels == c]) >= 0.5).any())
-            hits.setdefault(int(c), []).append(hit)
+            classes.append(int(c))
+            hits.append(hit)
     if not hits:
         return None
-    return 100. * float(np.mean([np.mean(v) for v in hits.values()]))
+    return per_class_rate(np.array(classes), np.array(hits))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:

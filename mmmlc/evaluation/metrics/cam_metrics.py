@@ -186,6 +186,19 @@ def box_iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     return inter / np.maximum(area + areas - inter, 1e-12)
 
 
+def per_class_rate(classes: np.ndarray, hits: np.ndarray) -> float:
+    """CorLoc in %: the hit rate of each class, averaged over the classes.
+
+    Args:
+        classes (np.ndarray): ``(N,)`` class of each (image, class) pair.
+        hits (np.ndarray): ``(N,)`` whether the pair's box is correct.
+    """
+    classes, hits = np.asarray(classes), np.asarray(hits, np.float64)
+    return float(
+        np.mean([hits[classes == c].mean() for c in np.unique(classes)]) *
+        100)
+
+
 @METRICS.register_module()
 class CAMCorLoc(BaseMetric):
     """Box CorLoc of the top CAM component per ground-truth class.
@@ -262,11 +275,6 @@ class CAMCorLoc(BaseMetric):
             centre_hits[i] = len(gt) > 0 and box_iou(
                 box, gt).max() >= self.iou_thr
 
-        def per_class_mean(values: np.ndarray) -> float:
-            return float(
-                np.mean([values[classes == c].mean()
-                         for c in np.unique(classes)]) * 100)
-
         return dict(
-            CorLoc=per_class_mean(hits),
-            CorLoc_centre=per_class_mean(centre_hits))
+            CorLoc=per_class_rate(classes, hits),
+            CorLoc_centre=per_class_rate(classes, centre_hits))
