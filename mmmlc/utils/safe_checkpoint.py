@@ -22,12 +22,17 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint holds objects mmmlc does not unpickle."""
 
 
-def load_local_checkpoint(filename: str, map_location=None) -> object:
+def load_local_checkpoint(filename: str,
+                          map_location=None,
+                          mmap: bool = False) -> object:
     """Load a local checkpoint with ``torch.load(weights_only=True)``.
 
     Args:
         filename (str): Path of the checkpoint file.
         map_location (str or callable, optional): As in :func:`torch.load`.
+        mmap (bool): Map the tensors' storage instead of reading it, for a
+            caller that looks at keys and shapes only (a file in PyTorch's
+            legacy format is read in full). Defaults to False.
 
     Returns:
         object: The loaded checkpoint.
@@ -40,6 +45,16 @@ def load_local_checkpoint(filename: str, map_location=None) -> object:
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
     try:
+        if mmap:
+            try:
+                return torch.load(
+                    filename,
+                    map_location=map_location,
+                    weights_only=True,
+                    mmap=True)
+            except RuntimeError as err:
+                if 'mmap' not in str(err):
+                    raise
         return torch.load(
             filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:

@@ -15,7 +15,8 @@ import re
 from typing import Dict, List, NamedTuple, Optional, Sequence
 
 import torch
-from mmengine.runner.checkpoint import _load_checkpoint
+
+from mmmlc.utils.safe_checkpoint import load_local_checkpoint
 
 
 class HeadInit(NamedTuple):
@@ -67,7 +68,10 @@ def find_head_inits(model: torch.nn.Module) -> List[HeadInit]:
                 # A missing file is reported, with its config key, by
                 # PretrainedCheckHook / the init itself.
                 continue
-            checkpoint = _load_checkpoint(cfg['checkpoint'], 'cpu')
+            # Keys and shapes only: the tensors stay on disk (the init
+            # reads them once more when it loads the weights).
+            checkpoint = load_local_checkpoint(
+                cfg['checkpoint'], 'cpu', mmap=True)
             if not isinstance(checkpoint, dict):
                 raise ValueError(
                     f"{cfg['checkpoint']} (init_cfg of model.{name}): "
