@@ -36,5 +36,6 @@ model = dict(
     loc_thr=0.2,
     min_size=2,
     warmup=0.2,
-    tile_canvas='by_size',      # 'largest': one pass, 2.25x the crop area
+    tile_canvas='separated',    # tiles in place, 1-cell gap: 1.06x the crop area
+    tile_gap=1,
 )

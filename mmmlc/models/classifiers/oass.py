@@ -1,5 +1,4 @@
 """OASS stage 1: the object-aware CAM classifier (and its ablation rows)."""
-import math
 from typing import List, Optional, Tuple
 
 import torch
@@ -12,17 +11,18 @@ from mmmlc.registry import MODELS
 from ..utils import multi_hot_targets
 from ..utils.cam_components import component_boxes, normalize_cams
 from ..utils.multiscale_cams import multiscale_cam_options
-from ..utils.oa_tiling import (crop_regions, cut_candidates, masked_gap,
-                               max_tile_size, merge_tiles,
-                               multilabel_soft_margin, reconstruction_loss,
-                               region_mask, select_cuts, size_rank_canvases,
-                               size_rank_tiles,
+from ..utils.oa_tiling import (cut_candidates, masked_gap, merge_tiles,
+                               multilabel_soft_margin, padded_tile_maps,
+                               reconstruction_loss, region_mask, select_cuts,
                                tile_regions, tile_targets)
+from ..utils.rotation_pretext import rotated_box_crops
+from ..utils.separated_tiles import (check_isolatable, drop_gap, gap_canvas,
+                                     gap_regions, isolate_tiles)
 from .multiscale_cam_predict import MultiScaleCAMMixin
 
 AUX_TASKS = ('none', 'tiles', 'rotation')
 TILINGS = ('grid', 'object_aware')
-TILE_CANVASES = ('by_size', 'largest')
+TILE_CANVASES = ('separated', 'by_size', 'largest')
 
 
 @MODELS.register_module()
@@ -46,10 +46,11 @@ class OASSClassifier(MultiScaleCAMMixin, ImageClassifier):
     3. cuts ``k_x, k_y`` per image (``tiling='object_aware'``: the
        candidate in ``[w/4, 3w/4]`` slicing the least box area, closest to
        the centre; ``'grid'``: the centre), four tiles TL, TR, BL, BR;
-    4. the tiles cropped into zero-padded canvases through the same
-       network, one pass per size rank (``tile_canvas='by_size'``) or
-       all 4B at the largest tile (``'largest'``); their valid parts
-       stitched into M~ ``(B, C, h, w)``;
+    4. the tiles through the same network, each as if alone
+       (``tile_canvas='separated'``: in place on one canvas per image,
+       ``tile_gap`` cells apart, the gap zeroed at every spatial layer;
+       ``'by_size'``/``'largest'``: cropped into zero-padded canvases),
+       their maps stitched into M~ ``(B, C, h, w)``;
     5. :math:`L_{pcls} = \ell_{ML}(\mathrm{GAP}(\tilde M), y)`,
        :math:`L_{re} = \frac1{BChw}\sum y\,|M - \tilde M|` with weight
        :math:`\alpha(t) = \alpha_{max}\min(1, t / (r T))`, and
@@ -96,13 +97,24 @@ class OASSClassifier(MultiScaleCAMMixin, ImageClassifier):
         cc_iters (int, optional): Rounds of the connected-components
             propagation; None uses ``h + w``.
         tile_canvas (str): How object-aware tiles are batched.
+            ``'separated'``: one pass of B canvases of ``(h + tile_gap)
+            x (w + tile_gap)`` cells, the four tiles in place with a
+            zeroed gap between them at the input of every convolution
+            and pooling layer (``mmmlc/models/utils/separated_tiles.py``):
+            each tile's maps equal those of the tile alone (eval mode),
+            about 1.06x the crop area at 512 px. Needs a CNN backbone
+            without global pooling or gradient checkpointing.
             ``'by_size'``: four passes, one per size rank of
             :func:`size_rank_canvases` (taller/shorter row x wider/narrower
             column), each on a canvas just large enough for that rank:
             about 1.56x the crop area in all. ``'largest'``: one pass of
             all 4B tiles on canvases of the largest tile OA-tiling allows
             (2.25x the crop area; BatchNorm statistics over all tiles at
-            once). Defaults to ``'by_size'``.
+            once). Defaults to ``'separated'``.
+        tile_gap (int): The gap of ``'separated'`` in cells: at least the
+            reach of the widest spatial layer at the output stride (1 for
+            ResNet at stride 16 without dilation; checked at the first
+            step). Defaults to 1.
         cut_margin (float): Cut candidates lie in ``[m w, (1 - m) w]``.
             Defaults to 0.25, the reconstruction's rule
             (docs/reference/oass.md). A larger margin (e.g. 0.375) is a
@@ -136,7 +148,8 @@ class OASSClassifier(MultiScaleCAMMixin, ImageClassifier):
                  warmup: float = 0.2,
                  stride: int = 16,
                  cc_iters: Optional[int] = None,
-                 tile_canvas: str = 'by_size',
+                 tile_canvas: str = 'separated',
+                 tile_gap: int = 1,
                  cut_margin: float = 0.25,
                  rotation_weight: float = 0.5,
                  rotation_size: int = 224,
@@ -177,6 +190,12 @@ class OASSClassifier(MultiScaleCAMMixin, ImageClassifier):
         self.stride = stride
         self.cc_iters = cc_iters
         self.tile_canvas = tile_canvas
+        self.tile_gap = int(tile_gap)
+        if self._separated:
+            if self.tile_gap < 1:
+                raise ValueError('OASSClassifier: tile_gap must be >= 1 '
+                                 f'cell, got {tile_gap}.')
+            check_isolatable(self._tile_networks, 'OASSClassifier')
         self.cut_margin = cut_margin
         cut_candidates(8, cut_margin)  # a bad margin fails here, not later
         self.rotation_weight = rotation_weight
@@ -186,6 +205,15 @@ class OASSClassifier(MultiScaleCAMMixin, ImageClassifier):
             self.rotation_head = nn.Linear(self.head.in_channels, 4)
         self._iter, self._max_iters = 0, 1
         self.multiscale_cam = multiscale_cam_options(multiscale_cam)
+
+    @property
+    def _separated(self) -> bool:
+        return (self.aux == 'tiles' and self.tiling == 'object_aware'
+                and self.tile_canvas == 'separated')
+
+    @property
+    def _tile_networks(self) -> List[nn.Module]:
+        return [self.backbone] + ([self.neck] if self.with_neck else [])
 
     def set_progress(self, iteration: int, max_iters: int) -> None:
         """Tell the model where training is (``OASSProgressHook``).
@@ -255,74 +283,41 @@ class OASSClassifier(MultiScaleCAMMixin, ImageClassifier):
         return (select_cuts(x0, x1, area, w, margin=self.cut_margin),
                 select_cuts(y0, y1, area, h, margin=self.cut_margin))
 
-    def _tile_pass(self, inputs: torch.Tensor, regions: torch.Tensor,
-                   cut_x: torch.Tensor, cut_y: torch.Tensor, h: int,
-                   w: int) -> Tuple[List[torch.Tensor], int, int]:
-        """Class maps of the four tiles, in TL, TR, BL, BR order.
-
-        Returns four ``(B, C, p_h, p_w)`` maps, each tile at the top-left
-        (cells outside it are not used), and ``p_h, p_w``.
-        """
-        s = self.stride
-        if self.tiling == 'grid' or self.tile_canvas == 'largest':
-            if self.tiling == 'grid':
-                p_h, p_w = h - h // 2, w - w // 2
-            else:
-                p_h = max_tile_size(h, self.cut_margin)
-                p_w = max_tile_size(w, self.cut_margin)
-            canvases = torch.cat([
-                crop_regions(inputs, regions[:, k] * s, p_h * s, p_w * s)
-                for k in range(4)
-            ])  # (4B, 3, p_h*16, p_w*16): one pass, batched by tile index
-            maps = self.head.class_maps(self.extract_feat(canvases))
-            return list(maps.chunk(4)), p_h, p_w
-        # 'by_size': one pass per size group, each on its own canvas.
-        b = inputs.shape[0]
-        shapes = size_rank_canvases(h, w, self.cut_margin)
-        p_h, p_w = shapes[0]  # the largest canvas
-        rank = size_rank_tiles(cut_x, cut_y, h, w)  # (B, 4)
-        group_maps = []
-        for g, (g_h, g_w) in enumerate(shapes):
-            region = regions.gather(1, rank[:, g, None, None].expand(b, 1, 4))
-            canvas = crop_regions(inputs, region[:, 0] * s, g_h * s, g_w * s)
-            maps = self.head.class_maps(self.extract_feat(canvas))
-            group_maps.append(F.pad(maps, (0, p_w - g_w, 0, p_h - g_h)))
-        stacked = torch.stack(group_maps, 1)  # (B, 4, C, p_h, p_w)
-        # size_rank_tiles is its own inverse: rank[b, k] is tile k's group.
-        index = rank[:, :, None, None, None].expand_as(stacked)
-        return list(stacked.gather(1, index).unbind(1)), p_h, p_w
+    def _tile_outputs(self, inputs: torch.Tensor, regions: torch.Tensor,
+                      cut_x: torch.Tensor, cut_y: torch.Tensor, h: int,
+                      w: int) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Merged tile maps M~ ``(B, C, h, w)`` and tile logits
+        ``(B, 4, C)`` (GAP over each tile's own cells)."""
+        if self._separated:
+            g = self.tile_gap
+            canvas, in_gap = gap_canvas(inputs, cut_x, cut_y, g, self.stride)
+            with isolate_tiles(self._tile_networks, in_gap, g * self.stride):
+                feats = self.extract_feat(canvas)
+            maps = self.head.class_maps(feats)  # (B, C, h + g, w + g)
+            cells = region_mask(gap_regions(regions, g), h + g, w + g)
+            tiles = [maps] * 4
+        else:
+            canvas = 'grid' if self.tiling == 'grid' else self.tile_canvas
+            tiles, p_h, p_w = padded_tile_maps(
+                lambda x: self.head.class_maps(self.extract_feat(x)), inputs,
+                regions, cut_x, cut_y, self.stride, canvas, self.cut_margin)
+            maps = merge_tiles(tiles, regions, h, w)
+            sizes = regions[..., 2:] - regions[..., :2]  # (B, 4, 2)
+            local = torch.cat([torch.zeros_like(sizes), sizes], -1)
+            cells = region_mask(local, p_h, p_w)  # (B, 4, p_h, p_w)
+        logits = torch.stack(
+            [masked_gap(tiles[k], cells[:, k]) for k in range(4)], 1)
+        if self._separated:
+            maps = drop_gap(maps, cut_x, cut_y, self.tile_gap)
+        return maps, logits
 
     def _rotation_loss(self, inputs: torch.Tensor, boxes: torch.Tensor,
                        scores: torch.Tensor,
                        valid: torch.Tensor) -> torch.Tensor:
         """Rotation prediction on each image's top-scoring CAM box."""
-        b, _, height, width = inputs.shape
-        flat_scores = torch.where(valid, scores, -1.).flatten(1)
-        top = flat_scores.argmax(1)  # (B,)
-        has_box = flat_scores.amax(1) >= 0
-        box = boxes.flatten(1, 2).gather(
-            1, top[:, None, None].expand(b, 1, 4))[:, 0].float() * self.stride
-        centre = (box[:, :2] + box[:, 2:]) / 2
-        half = (box[:, 2:] - box[:, :2]).clamp(min=self.rotation_min_px) / 2
-        half = torch.stack([
-            half[:, 0].clamp(max=width / 2), half[:, 1].clamp(max=height / 2)
-        ], 1)
-        limit = torch.stack([width - half[:, 0], height - half[:, 1]], 1)
-        centre = torch.minimum(torch.maximum(centre, half), limit)
-        turns = torch.randint(4, (b,), device=inputs.device)
-        angle = turns.float() * (math.pi / 2)
-        cos, sin = angle.cos().round(), angle.sin().round()
-        scale_x, scale_y = half[:, 0] / (width / 2), half[:, 1] / (height / 2)
-        shift_x = centre[:, 0] / (width / 2) - 1
-        shift_y = centre[:, 1] / (height / 2) - 1
-        # Output coords are rotated first, then mapped into the box.
-        theta = torch.stack([
-            torch.stack([scale_x * cos, -scale_x * sin, shift_x], 1),
-            torch.stack([scale_y * sin, scale_y * cos, shift_y], 1)
-        ], 1)  # (B, 2, 3)
-        size = (b, 3, self.rotation_size, self.rotation_size)
-        grid = F.affine_grid(theta, size, align_corners=False)
-        crops = F.grid_sample(inputs, grid, align_corners=False)
+        crops, turns, has_box = rotated_box_crops(
+            inputs, boxes, scores, valid, self.stride, self.rotation_size,
+            self.rotation_min_px)
         pooled = self.extract_feat(crops)[-1].mean((2, 3))
         loss = F.cross_entropy(
             self.rotation_head(pooled), turns, reduction='none')
@@ -365,20 +360,13 @@ class OASSClassifier(MultiScaleCAMMixin, ImageClassifier):
 
         cut_x, cut_y = self._cuts(boxes, valid, h, w)
         regions = tile_regions(cut_x, cut_y, h, w)  # (B, 4, 4) cells
-        tile_maps, p_h, p_w = self._tile_pass(inputs, regions, cut_x, cut_y,
-                                              h, w)
-        merged = merge_tiles(tile_maps, regions, h, w)  # (B, C, h, w)
+        merged, tile_logits = self._tile_outputs(inputs, regions, cut_x,
+                                                 cut_y, h, w)
         losses['loss_pcls'] = multilabel_soft_margin(
             merged.mean((2, 3)), labels)
         losses['loss_re'] = self.re_alpha * reconstruction_loss(
             class_maps, merged, labels)
         if self.tile_weight > 0:
-            sizes = regions[..., 2:] - regions[..., :2]  # (B, 4, 2)
-            local = torch.cat([torch.zeros_like(sizes), sizes], -1)
-            cells = region_mask(local, p_h, p_w)  # (B, 4, p_h, p_w)
-            tile_logits = torch.stack([
-                masked_gap(tile_maps[k], cells[:, k]) for k in range(4)
-            ], 1)  # (B, 4, C)
             targets, weights = tile_targets(labels, boxes, valid,
                                             foreground, regions,
                                             self.tile_rho)

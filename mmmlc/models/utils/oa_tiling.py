@@ -12,7 +12,7 @@ batched over images, with no Python loop over images or boxes.
 """
 import math
 from fractions import Fraction
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -298,6 +298,58 @@ def tile_targets(labels: torch.Tensor, boxes: torch.Tensor,
     targets = (positive & present).to(labels.dtype)
     weights = (~positive | present | ~any_fg).to(labels.dtype)
     return targets, weights
+
+
+def padded_tile_maps(class_maps: Callable[[torch.Tensor], torch.Tensor],
+                     inputs: torch.Tensor, regions: torch.Tensor,
+                     cut_x: torch.Tensor, cut_y: torch.Tensor, stride: int,
+                     canvas: str = 'by_size', margin: float = 0.25
+                     ) -> Tuple[List[torch.Tensor], int, int]:
+    """Class maps of the four tiles, each cropped into a zero canvas.
+
+    Args:
+        class_maps (Callable): Crops ``(N, 3, H', W')`` to class maps
+            ``(N, C, H' / stride, W' / stride)``.
+        inputs (torch.Tensor): Crops ``(B, 3, H, W)``.
+        regions (torch.Tensor): ``(B, 4, 4)`` from :func:`tile_regions`.
+        cut_x, cut_y (torch.Tensor): Cuts ``(B,)`` in cells.
+        stride (int): Pixels per cell.
+        canvas (str): ``'grid'`` (tiles of half a side, one pass of 4B),
+            ``'largest'`` (one pass of 4B on canvases of the largest tile)
+            or ``'by_size'`` (one pass per size group of
+            :func:`size_rank_canvases`).
+        margin (float): See :func:`cut_candidates`.
+
+    Returns:
+        tuple: Four ``(B, C, p_h, p_w)`` maps in TL, TR, BL, BR order, each
+        tile at the top-left (cells outside it are not used), and ``p_h,
+        p_w``.
+    """
+    b, _, height, width = inputs.shape
+    h, w, s = height // stride, width // stride, stride
+    if canvas in ('grid', 'largest'):
+        if canvas == 'grid':
+            p_h, p_w = h - h // 2, w - w // 2
+        else:
+            p_h, p_w = max_tile_size(h, margin), max_tile_size(w, margin)
+        tiles = torch.cat([
+            crop_regions(inputs, regions[:, k] * s, p_h * s, p_w * s)
+            for k in range(4)
+        ])  # (4B, 3, p_h s, p_w s): one pass, batched by tile index
+        return list(class_maps(tiles).chunk(4)), p_h, p_w
+    shapes = size_rank_canvases(h, w, margin)
+    p_h, p_w = shapes[0]  # the largest canvas
+    rank = size_rank_tiles(cut_x, cut_y, h, w)  # (B, 4)
+    group_maps = []
+    for g, (g_h, g_w) in enumerate(shapes):
+        region = regions.gather(1, rank[:, g, None, None].expand(b, 1, 4))
+        maps = class_maps(
+            crop_regions(inputs, region[:, 0] * s, g_h * s, g_w * s))
+        group_maps.append(F.pad(maps, (0, p_w - g_w, 0, p_h - g_h)))
+    stacked = torch.stack(group_maps, 1)  # (B, 4, C, p_h, p_w)
+    # size_rank_tiles is its own inverse: rank[b, k] is tile k's group.
+    index = rank[:, :, None, None, None].expand_as(stacked)
+    return list(stacked.gather(1, index).unbind(1)), p_h, p_w
 
 
 def multilabel_soft_margin(logits: torch.Tensor,
