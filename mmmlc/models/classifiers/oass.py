@@ -16,8 +16,8 @@ from ..utils.oa_tiling import (cut_candidates, masked_gap, merge_tiles,
                                reconstruction_loss, region_mask, select_cuts,
                                tile_regions, tile_targets)
 from ..utils.rotation_pretext import rotated_box_crops
-from ..utils.separated_tiles import (check_isolatable, drop_gap, gap_canvas,
-                                     gap_regions, isolate_tiles)
+from ..utils.separated_tiles import (TileIsolation, check_isolatable,
+                                     drop_gap, gap_canvas, gap_regions)
 from .multiscale_cam_predict import MultiScaleCAMMixin
 
 AUX_TASKS = ('none', 'tiles', 'rotation')
@@ -291,7 +291,7 @@ class OASSClassifier(MultiScaleCAMMixin, ImageClassifier):
         if self._separated:
             g = self.tile_gap
             canvas, in_gap = gap_canvas(inputs, cut_x, cut_y, g, self.stride)
-            with isolate_tiles(self._tile_networks, in_gap, g * self.stride):
+            with TileIsolation(self._tile_networks, in_gap, g * self.stride):
                 feats = self.extract_feat(canvas)
             maps = self.head.class_maps(feats)  # (B, C, h + g, w + g)
             cells = region_mask(gap_regions(regions, g), h + g, w + g)

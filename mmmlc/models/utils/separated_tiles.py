@@ -5,7 +5,7 @@ network alone. A CNN mixes neighbouring pixels only in its spatial layers
 (convolutions and pooling with a kernel wider than 1). So the four tiles
 can stay where they are on one canvas per image, pushed apart by a gap of
 ``gap`` grid cells along both cuts, if the input of every spatial layer is
-zeroed in the gap (:class:`isolate_tiles`): each layer then reads zeros
+zeroed in the gap (:class:`TileIsolation`): each layer then reads zeros
 past a tile's border, as it reads its zero padding when the tile is alone,
 provided the gap is at least the layer's reach. A tile's output then
 equals the output of that tile alone, exactly, in eval mode (tested on the
@@ -155,12 +155,13 @@ def _out_size(size: int, k: int, s: int, p: int, d: int, ceil: bool) -> int:
     return (math.ceil(span / s) if ceil else span // s) + 1
 
 
-class isolate_tiles:
+class TileIsolation:
     """Zero the gap of a separated canvas at every spatial layer's input.
 
     A context manager: forward pre-hooks on the convolutions and pooling
     layers of ``modules`` whose window is wider than one pixel, removed on
-    exit (autograd has recorded the masking by then). On first sight of a
+    exit (autograd has recorded the masking by then, so the backward pass
+    masks the gradients alike). On first sight of a
     layer the hook checks, on Python ints only, that a tile's outputs are
     those of the tile alone: ``stride`` outputs per ``stride`` inputs, no
     read past the gap, average pooling that counts its padding (or never
@@ -224,12 +225,13 @@ class isolate_tiles:
             self.checked.add(id(module))
         mask = self.masks.get(step)
         if mask is None:
-            mask = self.masks[step] = self.in_gap[..., ::step, ::step]
+            mask = self.masks[step] = self.in_gap[..., ::step,
+                                                   ::step].contiguous()
         fill = torch.finfo(x.dtype).min if isinstance(
             module, nn.MaxPool2d) else 0
         return (x.masked_fill(mask, fill), ) + tuple(args[1:])
 
-    def __enter__(self) -> 'isolate_tiles':
+    def __enter__(self) -> 'TileIsolation':
         self.handles = [
             m.register_forward_pre_hook(self._hook) for m in self.modules
         ]

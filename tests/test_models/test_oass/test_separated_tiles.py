@@ -6,8 +6,8 @@ from mmengine.registry import init_default_scope
 
 import mmmlc  # noqa: F401  (compatibility set-up, registries)
 from mmmlc.models.utils.oa_tiling import tile_regions
-from mmmlc.models.utils.separated_tiles import (drop_gap, gap_canvas,
-                                                gap_regions, isolate_tiles)
+from mmmlc.models.utils.separated_tiles import (TileIsolation, drop_gap,
+                                                gap_canvas, gap_regions)
 from mmmlc.registry import MODELS
 
 C = 4
@@ -143,7 +143,7 @@ def test_hooks_are_removed_after_the_pass():
     model = build()
     canvas, in_gap = gap_canvas(torch.ones(1, 3, 64, 64), torch.tensor([2]),
                                 torch.tensor([2]), 1, 16)
-    with isolate_tiles([model.backbone], in_gap, 16) as iso:
+    with TileIsolation([model.backbone], in_gap, 16) as iso:
         assert len(iso.handles) > 0
     conv = model.backbone.conv1
     assert not conv._forward_pre_hooks
