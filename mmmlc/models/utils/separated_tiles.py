@@ -1,8 +1,8 @@
 """Separated tiles: the four OA-tiles of a crop in place, on one canvas.
 
-Puzzle-CAM (Jo & Yu, ICIP 2021, Sec. 3.2) sends every tile through the
-network alone. A CNN mixes neighbouring pixels only in its spatial layers
-(convolutions and pooling with a kernel wider than 1). So the four tiles
+Puzzle-CAM (Jo & Yu, ICIP 2021, arXiv 2101.11253) sends every tile
+through the network alone. A CNN mixes neighbouring pixels only in its
+spatial layers (convolutions and pooling with a kernel wider than 1). So the four tiles
 can stay where they are on one canvas per image, pushed apart by a gap of
 ``gap`` grid cells along both cuts, if the input of every spatial layer is
 zeroed in the gap (:class:`TileIsolation`): each layer then reads zeros
