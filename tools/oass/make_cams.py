@@ -140,6 +140,7 @@ def main(argv=None) -> float:
     if rank == 0:
         print(f'make_cams: {images} images ({args.split} split) in '
               f'{seconds:.1f} s: {rate:.2f} images/s -> {args.out_dir}')
+    del runner  # its DDP wrapper holds the process group
     teardown_distributed()
     return rate
 
