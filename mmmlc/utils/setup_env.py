@@ -4,11 +4,12 @@ import datetime
 import gc
 import os
 import os.path as osp
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
+from mmengine.hooks import Hook
 from mmengine.runner import Runner, find_latest_checkpoint
 
 from .checkpoint_embedding import embedding_from_checkpoint
@@ -79,12 +80,15 @@ def load_runner_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
-def run(cfg: Config, mode: str) -> None:
+def run(cfg: Config, mode: str,
+        hooks: Sequence[Tuple[Hook, str]] = ()) -> None:
     """Build the Runner, run ``train`` or ``test``, end the process group.
 
     Args:
         cfg (Config): The config from :func:`load_runner_config`.
         mode (str): ``'train'`` or ``'test'``.
+        hooks (Sequence[tuple]): ``(hook, priority)`` pairs registered
+            before the run, for a tool that reads what they record.
     """
     if mode == 'train' and cfg.get('resume') and not cfg.get('load_from'):
         # resume=True set in the config rather than by --resume.
@@ -92,6 +96,8 @@ def run(cfg: Config, mode: str) -> None:
     embedding_from_checkpoint(cfg.model, cfg.get('load_from'))
     setup_cpu_distributed(cfg, cfg.launcher)
     runner = Runner.from_cfg(cfg)
+    for hook, priority in hooks:
+        runner.register_hook(hook, priority)
     getattr(runner, mode)()
     del runner  # its DDP wrapper holds the process group
     teardown_distributed()

@@ -51,16 +51,18 @@ def test_teardown_frees_the_group_once_ddp_in_a_cycle_is_dropped(tmp_path):
 
 
 def test_run_drops_its_runner_before_the_teardown(monkeypatch):
-    runners, seen = [], []
+    runners, seen, events = [], [], []
 
     class FakeRunner:
 
         def __init__(self):
             self.me = self  # a cycle, as the real Runner's hooks make
-            self.trained = False
+
+        def register_hook(self, hook, priority):
+            events.append(('hook', hook, priority))
 
         def train(self):
-            self.trained = True
+            events.append('train')
 
     def from_cfg(cfg):
         runner = FakeRunner()
@@ -75,5 +77,6 @@ def test_run_drops_its_runner_before_the_teardown(monkeypatch):
     monkeypatch.setattr(setup_env, 'teardown_distributed', teardown)
     monkeypatch.setattr(setup_env, 'setup_cpu_distributed', lambda *a: None)
     cfg = Config(dict(model=dict(type='X'), launcher='none'))
-    setup_env.run(cfg, 'train')
+    setup_env.run(cfg, 'train', hooks=[('timer', 'LOWEST')])
+    assert events == [('hook', 'timer', 'LOWEST'), 'train']
     assert seen == [True]

@@ -23,15 +23,12 @@ import argparse
 import copy
 import time
 
-import torch.distributed as torch_dist
 from mmengine.hooks import Hook
-from mmengine.runner import Runner
 
 import mmmlc  # noqa: F401  (compatibility set-up, registries)
 from mmmlc.apis.test_options import add_test_options, use_checkpoint
 from mmmlc.utils.setup_env import (add_runner_arguments, load_runner_config,
-                                   parse_runner_args, setup_cpu_distributed,
-                                   teardown_distributed)
+                                   parse_runner_args, run)
 
 SPLITS = ('train', 'val', 'test')
 # Transforms that change the image geometry: CAMs are made at the
@@ -112,13 +109,15 @@ def cams_config(cfg, args: argparse.Namespace):
 
 
 class _LoopTimer(Hook):
-    """Seconds of the test epoch (from its first batch to its end)."""
+    """Seconds, images and rank of the test epoch (first batch to end)."""
 
     def before_test_epoch(self, runner) -> None:
         self.start = time.perf_counter()
 
     def after_test_epoch(self, runner, metrics=None) -> None:
         self.seconds = time.perf_counter() - self.start
+        self.images = int(metrics['cams/images'])
+        self.rank = runner.rank
 
 
 def main(argv=None) -> float:
@@ -128,20 +127,13 @@ def main(argv=None) -> float:
     use_checkpoint(cfg, args.checkpoint)
     cams_config(cfg, args)
     add_test_options(cfg, args.checkpoint, args.weights, thresholds=None)
-    setup_cpu_distributed(cfg, cfg.launcher)
-    runner = Runner.from_cfg(cfg)
     timer = _LoopTimer()
-    runner.register_hook(timer, 'LOWEST')
-    metrics = runner.test()
-    seconds = timer.seconds
-    images = int(metrics['cams/images'])
-    rate = images / max(seconds, 1e-9)
-    rank = torch_dist.get_rank() if torch_dist.is_initialized() else 0
-    if rank == 0:
-        print(f'make_cams: {images} images ({args.split} split) in '
-              f'{seconds:.1f} s: {rate:.2f} images/s -> {args.out_dir}')
-    del runner  # its DDP wrapper holds the process group
-    teardown_distributed()
+    run(cfg, 'test', hooks=[(timer, 'LOWEST')])
+    rate = timer.images / max(timer.seconds, 1e-9)
+    if timer.rank == 0:
+        print(f'make_cams: {timer.images} images ({args.split} split) in '
+              f'{timer.seconds:.1f} s: {rate:.2f} images/s -> '
+              f'{args.out_dir}')
     return rate
 
 
